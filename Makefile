@@ -1,0 +1,69 @@
+# bwrapper: see README.md.  `make deps` installs what the build and the
+# tests need (Debian); `make check` runs the tests; SANITIZE=1 builds with
+# ASan+UBSan.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+PKGS := talloc libcap libseccomp jansson
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -D_FORTIFY_SOURCE=2 -fstack-protector-strong $(shell pkg-config --cflags $(PKGS))
+LDLIBS += $(shell pkg-config --libs $(PKGS))
+
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1
+LDFLAGS += -fsanitize=address,undefined
+BUILD := build-san
+else
+BUILD := build
+endif
+
+SRCS := bwrapper.c plan.c run.c mounts.c caps.c seccomp.c util.c
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+
+# Debian packages for the build and for the tests (reference bwrap, TAP
+# tools, shells); `make deps` installs only the missing ones.
+DEB_BUILD := gcc make pkg-config libtalloc-dev libcap-dev libseccomp-dev libjansson-dev
+DEB_TEST := bubblewrap perl sharness python3-seccomp python3-jsonschema util-linux iproute2 procps passwd
+DEB_BENCH := hyperfine
+
+.PHONY: all check deps install install-bwrap-alias bench clean
+
+all: bwrapper
+
+bwrapper: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(wildcard *.h) | $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $@
+
+check: bwrapper
+	tests/run-all
+
+deps:
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y --no-install-recommends $$missing; \
+	else echo "all dependencies present"; fi
+
+install: bwrapper
+	install -D -m 0755 bwrapper $(DESTDIR)$(BINDIR)/bwrapper
+	install -D -m 0644 bwrapper.1 $(DESTDIR)$(MANDIR)/man1/bwrapper.1
+
+install-bwrap-alias: install
+	ln -sf bwrapper $(DESTDIR)$(BINDIR)/bwrap
+
+bench: bwrapper
+	tests/bench
+
+clean:
+	rm -rf build build-san bwrapper tests/tmp

@@ -1,0 +1,589 @@
+/* bwrapper: entry point, the option table, and argv -> plan.
+ *
+ * Parsing validates and records; it mounts, clones and writes nothing.  The
+ * only side effect allowed is reading the fds given to --args. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
+#include <talloc.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "util.h"
+
+#define BWRAPPER_VERSION "0.1.0"
+#define BWRAP_COMPAT_VERSION "0.11.1"
+
+/* bwrap's limit on arguments, counting those read through --args. */
+#define MAX_ARGS 9000
+
+struct parser {
+    struct plan *plan;
+    int next_perms;      /* from --perms, for the next option only */
+    uint64_t next_size;  /* from --size, for the next option only */
+    const char **layers; /* --overlay-src given since the last overlay option */
+    size_t n_layers;
+    size_t total_args;
+    bool print_plan;
+};
+
+struct option_def;
+typedef void handler_fn(struct parser *ps, const struct option_def *opt, const char *const *args);
+
+struct option_def {
+    const char *name;
+    int nargs;
+    handler_fn *handle;
+    size_t data; /* handler-specific: NS_*, STEP_*, a plan field offset */
+    const char *args_help;
+    const char *help;
+};
+
+static const struct option_def options[];
+
+/* ---- argument values ---- */
+
+static int parse_fd(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > INT_MAX)
+        die("%s: invalid fd: %s", opt, s);
+    return (int)v;
+}
+
+static int64_t parse_id(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    /* (uid_t)-1 means "no change" to the kernel, so it is no id. */
+    if (errno || end == s || *end || *s == '-' || v >= UINT32_MAX)
+        die("%s: invalid id: %s", opt, s);
+    return (int64_t)v;
+}
+
+static int parse_octal(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 8);
+    if (errno || end == s || *end || *s == '-' || v > 07777)
+        die("%s takes an octal argument <= 07777", opt);
+    return (int)v;
+}
+
+static uint64_t parse_size(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s || *end || *s == '-' || v == 0 || v > SIZE_MAX)
+        die("%s takes a non-zero number of bytes", opt);
+    return (uint64_t)v;
+}
+
+static uint64_t parse_cap(const char *opt, const char *s)
+{
+    if (strcasecmp(s, "ALL") == 0)
+        return ~(uint64_t)0;
+    cap_value_t cap;
+    /* libcap knows "cap_sys_admin" (any case) and numbers; bare
+     * "sys_admin" is accepted too, which bwrap refuses. */
+    if (cap_from_name(s, &cap) < 0) {
+        char name[64];
+        if (snprintf(name, sizeof name, "cap_%s", s) >= (int)sizeof name ||
+            cap_from_name(name, &cap) < 0)
+            die("%s: unknown capability: %s", opt, s);
+    }
+    if (cap < 0 || cap > CAP_LAST_CAP)
+        die("%s: unknown capability: %s", opt, s);
+    return (uint64_t)1 << cap;
+}
+
+/* ---- recording ---- */
+
+static struct step *add_step(struct parser *ps, enum step_kind kind, unsigned flags,
+                             const char *opt, const char *const *args, int nargs)
+{
+    struct plan *p = ps->plan;
+    p->steps = talloc_realloc(p, p->steps, struct step, p->n_steps + 1);
+    struct step *s = &p->steps[p->n_steps++];
+    *s = (struct step){.kind = kind, .flags = flags, .fd = -1, .perms = PERMS_UNSET};
+    char *what = talloc_strdup(p, opt);
+    for (int i = 0; i < nargs; i++)
+        what = talloc_asprintf_append(what, " %s", args[i]);
+    s->option = what;
+    return s;
+}
+
+/* --perms and --size bind to the option right after them; an option that
+ * cannot use them is an error, as in bwrap. */
+static int take_perms(struct parser *ps)
+{
+    int perms = ps->next_perms;
+    ps->next_perms = PERMS_UNSET;
+    return perms;
+}
+
+static void push_string(void *ctx, const char ***arr, size_t *n, const char *s)
+{
+    *arr = talloc_realloc(ctx, *arr, const char *, *n + 1);
+    (*arr)[(*n)++] = talloc_strdup(ctx, s);
+}
+
+/* ---- handlers ---- */
+
+static void usage(const struct parser *ps, int status, FILE *out);
+
+static void h_help(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o, (void)a;
+    usage(ps, 0, stdout);
+}
+
+static void h_version(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)ps, (void)o, (void)a;
+    /* Under the name bwrap, lead with the bubblewrap version we match, so
+     * scripts that parse "bubblewrap X.Y.Z" keep working. */
+    if (strcmp(prog_name, "bwrap") == 0)
+        printf("bubblewrap %s (bwrapper %s)\n", BWRAP_COMPAT_VERSION, BWRAPPER_VERSION);
+    else
+        printf("bwrapper %s (bubblewrap %s compatible)\n", BWRAPPER_VERSION, BWRAP_COMPAT_VERSION);
+    exit(0);
+}
+
+static void parse_list(struct parser *ps, int argc, const char *const *argv, bool in_file);
+
+static void h_args(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    int fd = parse_fd(o->name, a[0]);
+    size_t len;
+    char *data = read_fd_all(ps->plan, fd, &len);
+    if (data == NULL)
+        die_errno("%s %s: can't read", o->name, a[0]);
+    close(fd);
+    /* NUL-separated; a trailing NUL ends the last argument, it does not
+     * start an empty one. */
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (data[i] == '\0')
+            n++;
+    if (len > 0 && data[len - 1] != '\0')
+        n++;
+    const char **list = talloc_array(data, const char *, n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i += strlen(data + i) + 1)
+        list[k++] = data + i;
+    list[k] = NULL;
+    parse_list(ps, (int)k, list, true);
+}
+
+/* Options that set one plan field; data is the field's offset. */
+#define FIELD(p, o, type) ((type *)((char *)(p) + (o)->data))
+
+static void h_flag(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)a;
+    *FIELD(ps->plan, o, bool) = true;
+}
+
+static void h_level_prefix(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o, (void)a;
+    /* Takes effect at once, so later parse errors carry the prefix too. */
+    ps->plan->level_prefix = level_prefix = true;
+}
+
+static void h_print_plan(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o, (void)a;
+    ps->print_plan = true;
+}
+
+static void h_unshare(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)a;
+    ps->plan->ns |= o->data;
+}
+
+static void h_share_net(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o, (void)a;
+    ps->plan->ns &= ~(unsigned)NS_NET;
+}
+
+static void h_fd(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    *FIELD(ps->plan, o, int) = parse_fd(o->name, a[0]);
+}
+
+static void h_seccomp(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct plan *p = ps->plan;
+    int fd = parse_fd(o->name, a[0]);
+    bool replace = strcmp(o->name, "--seccomp") == 0;
+    if (p->n_seccomp_fds > 0 && replace != p->seccomp_replace)
+        die("--seccomp cannot be combined with --add-seccomp-fd");
+    p->seccomp_replace = replace;
+    if (replace) /* the last --seccomp wins */
+        p->n_seccomp_fds = 0;
+    p->seccomp_fds = talloc_realloc(p, p->seccomp_fds, int, p->n_seccomp_fds + 1);
+    p->seccomp_fds[p->n_seccomp_fds++] = fd;
+}
+
+static void h_id(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    *FIELD(ps->plan, o, int64_t) = parse_id(o->name, a[0]);
+}
+
+static void h_string(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    *FIELD(ps->plan, o, const char *) = talloc_strdup(ps->plan, a[0]);
+}
+
+static void h_lock_file(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o;
+    push_string(ps->plan, &ps->plan->lock_files, &ps->plan->n_lock_files, a[0]);
+}
+
+static void h_env(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct plan *p = ps->plan;
+    p->env = talloc_realloc(p, p->env, struct env_op, p->n_env + 1);
+    struct env_op *e = &p->env[p->n_env++];
+    *e = (struct env_op){.kind = (enum env_kind)o->data};
+    if (o->nargs >= 1) {
+        if (strchr(a[0], '=') != NULL || a[0][0] == '\0')
+            die("%s: invalid variable name: %s", o->name, a[0]);
+        e->name = talloc_strdup(p, a[0]);
+    }
+    if (o->nargs == 2)
+        e->value = talloc_strdup(p, a[1]);
+}
+
+static void h_cap(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct plan *p = ps->plan;
+    uint64_t bits = parse_cap(o->name, a[0]);
+    p->caps_given = true;
+    if (strcmp(o->name, "--cap-add") == 0) {
+        p->cap_add |= bits;
+        p->cap_drop &= ~bits;
+    } else {
+        p->cap_drop |= bits;
+        p->cap_add &= ~bits;
+    }
+}
+
+static void h_perms(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    ps->next_perms = parse_octal(o->name, a[0]);
+}
+
+static void h_size(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    ps->next_size = parse_size(o->name, a[0]);
+}
+
+/* --bind SRC DEST and its relatives; data holds STEP_* flags. */
+static void h_bind(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct step *s = add_step(ps, STEP_BIND, o->data, o->name, a, 2);
+    s->src = talloc_strdup(ps->plan, a[0]);
+    s->dest = talloc_strdup(ps->plan, a[1]);
+}
+
+static void h_bind_fd(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    int fd = parse_fd(o->name, a[0]);
+    struct step *s = add_step(ps, STEP_BIND, o->data, o->name, a, 2);
+    s->fd = fd;
+    s->dest = talloc_strdup(ps->plan, a[1]);
+}
+
+/* Steps with only a destination: --remount-ro, --proc, --dev, --tmpfs,
+ * --mqueue, --dir; data holds the step kind. */
+static void h_dest(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    enum step_kind kind = (enum step_kind)o->data;
+    int perms = (kind == STEP_TMPFS || kind == STEP_DIR) ? take_perms(ps) : PERMS_UNSET;
+    struct step *s = add_step(ps, kind, 0, o->name, a, 1);
+    s->dest = talloc_strdup(ps->plan, a[0]);
+    s->perms = perms;
+    if (kind == STEP_TMPFS) {
+        s->size = ps->next_size;
+        ps->next_size = 0;
+    }
+}
+
+/* --file, --bind-data, --ro-bind-data: FD DEST. */
+static void h_data(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    int fd = parse_fd(o->name, a[0]);
+    enum step_kind kind = strcmp(o->name, "--file") == 0 ? STEP_FILE : STEP_BIND_DATA;
+    struct step *s = add_step(ps, kind, o->data, o->name, a, 2);
+    s->fd = fd;
+    s->dest = talloc_strdup(ps->plan, a[1]);
+    s->perms = take_perms(ps);
+}
+
+static void h_symlink(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct step *s = add_step(ps, STEP_SYMLINK, 0, o->name, a, 2);
+    s->src = talloc_strdup(ps->plan, a[0]);
+    s->dest = talloc_strdup(ps->plan, a[1]);
+}
+
+static void h_chmod(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    int perms = parse_octal(o->name, a[0]);
+    struct step *s = add_step(ps, STEP_CHMOD, 0, o->name, a, 2);
+    s->dest = talloc_strdup(ps->plan, a[1]);
+    s->perms = perms;
+}
+
+static void h_overlay_src(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o;
+    push_string(ps->plan, &ps->layers, &ps->n_layers, a[0]);
+}
+
+/* --overlay RWSRC WORKDIR DEST, --tmp-overlay DEST, --ro-overlay DEST. */
+static void h_overlay(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    unsigned flags = o->data;
+    size_t need = (flags & STEP_RO) ? 2 : 1;
+    if (ps->n_layers < need)
+        die("%s requires at least %zu --overlay-src before it", o->name, need);
+    struct step *s = add_step(ps, STEP_OVERLAY, flags, o->name, a, o->nargs);
+    if (o->nargs == 3) {
+        s->src = talloc_strdup(ps->plan, a[0]);
+        s->work = talloc_strdup(ps->plan, a[1]);
+    }
+    s->dest = talloc_strdup(ps->plan, a[o->nargs - 1]);
+    s->layers = ps->layers;
+    s->n_layers = ps->n_layers;
+    ps->layers = NULL;
+    ps->n_layers = 0;
+}
+
+/* ---- the table: parser, --help, completions and man page follow it ---- */
+
+#define OPT(name, nargs, fn, data, args, help) {name, nargs, fn, data, args, help}
+
+static const struct option_def options[] = {
+    OPT("--help", 0, h_help, 0, "", "Print this help"),
+    OPT("--version", 0, h_version, 0, "", "Print version"),
+    OPT("--args", 1, h_args, 0, "FD", "Parse NUL-separated args from FD"),
+    OPT("--argv0", 1, h_string, offsetof(struct plan, argv0), "VALUE", "Set argv[0] to the value VALUE before running the program"),
+    OPT("--level-prefix", 0, h_level_prefix, 0, "", "Prepend e.g. <3> to diagnostic messages"),
+    OPT("--unshare-all", 0, h_unshare, NS_USER_TRY | NS_IPC | NS_PID | NS_NET | NS_UTS | NS_CGROUP_TRY, "",
+        "Unshare every namespace we support by default"),
+    OPT("--share-net", 0, h_share_net, 0, "", "Retain the network namespace (can only combine with --unshare-all)"),
+    OPT("--unshare-user", 0, h_unshare, NS_USER, "", "Create new user namespace (may be automatically implied if not setuid)"),
+    OPT("--unshare-user-try", 0, h_unshare, NS_USER_TRY, "", "Create new user namespace if possible else continue by skipping it"),
+    OPT("--unshare-ipc", 0, h_unshare, NS_IPC, "", "Create new ipc namespace"),
+    OPT("--unshare-pid", 0, h_unshare, NS_PID, "", "Create new pid namespace"),
+    OPT("--unshare-net", 0, h_unshare, NS_NET, "", "Create new network namespace"),
+    OPT("--unshare-uts", 0, h_unshare, NS_UTS, "", "Create new uts namespace"),
+    OPT("--unshare-cgroup", 0, h_unshare, NS_CGROUP, "", "Create new cgroup namespace"),
+    OPT("--unshare-cgroup-try", 0, h_unshare, NS_CGROUP_TRY, "", "Create new cgroup namespace if possible else continue by skipping it"),
+    OPT("--userns", 1, h_fd, offsetof(struct plan, userns_fd), "FD", "Use this user namespace (cannot combine with --unshare-user)"),
+    OPT("--userns2", 1, h_fd, offsetof(struct plan, userns2_fd), "FD", "After setup switch to this user namespace, only useful with --userns"),
+    OPT("--disable-userns", 0, h_flag, offsetof(struct plan, disable_userns), "", "Disable further use of user namespaces inside sandbox"),
+    OPT("--assert-userns-disabled", 0, h_flag, offsetof(struct plan, assert_userns_disabled), "", "Fail unless further use of user namespace inside sandbox is disabled"),
+    OPT("--pidns", 1, h_fd, offsetof(struct plan, pidns_fd), "FD", "Use this pid namespace (as parent namespace if using --unshare-pid)"),
+    OPT("--uid", 1, h_id, offsetof(struct plan, uid), "UID", "Custom uid in the sandbox (requires --unshare-user or --userns)"),
+    OPT("--gid", 1, h_id, offsetof(struct plan, gid), "GID", "Custom gid in the sandbox (requires --unshare-user or --userns)"),
+    OPT("--hostname", 1, h_string, offsetof(struct plan, hostname), "NAME", "Custom hostname in the sandbox (requires --unshare-uts)"),
+    OPT("--chdir", 1, h_string, offsetof(struct plan, chdir), "DIR", "Change directory to DIR"),
+    OPT("--clearenv", 0, h_env, ENV_CLEAR, "", "Unset all environment variables"),
+    OPT("--setenv", 2, h_env, ENV_SET, "VAR VALUE", "Set an environment variable"),
+    OPT("--unsetenv", 1, h_env, ENV_UNSET, "VAR", "Unset an environment variable"),
+    OPT("--lock-file", 1, h_lock_file, 0, "DEST", "Take a lock on DEST while sandbox is running"),
+    OPT("--sync-fd", 1, h_fd, offsetof(struct plan, sync_fd), "FD", "Keep this fd open while sandbox is running"),
+    OPT("--bind", 2, h_bind, 0, "SRC DEST", "Bind mount the host path SRC on DEST"),
+    OPT("--bind-try", 2, h_bind, STEP_TRY, "SRC DEST", "Equal to --bind but ignores non-existent SRC"),
+    OPT("--dev-bind", 2, h_bind, STEP_DEVICES, "SRC DEST", "Bind mount the host path SRC on DEST, allowing device access"),
+    OPT("--dev-bind-try", 2, h_bind, STEP_DEVICES | STEP_TRY, "SRC DEST", "Equal to --dev-bind but ignores non-existent SRC"),
+    OPT("--ro-bind", 2, h_bind, STEP_RO, "SRC DEST", "Bind mount the host path SRC readonly on DEST"),
+    OPT("--ro-bind-try", 2, h_bind, STEP_RO | STEP_TRY, "SRC DEST", "Equal to --ro-bind but ignores non-existent SRC"),
+    OPT("--bind-fd", 2, h_bind_fd, 0, "FD DEST", "Bind open directory or path fd on DEST"),
+    OPT("--ro-bind-fd", 2, h_bind_fd, STEP_RO, "FD DEST", "Bind open directory or path fd read-only on DEST"),
+    OPT("--remount-ro", 1, h_dest, STEP_REMOUNT_RO, "DEST", "Remount DEST as readonly; does not recursively remount"),
+    OPT("--overlay-src", 1, h_overlay_src, 0, "SRC", "Read files from SRC in the following overlay"),
+    OPT("--overlay", 3, h_overlay, 0, "RWSRC WORKDIR DEST", "Mount overlayfs on DEST, with RWSRC as the host path for writes and WORKDIR an empty directory on the same filesystem as RWSRC"),
+    OPT("--tmp-overlay", 1, h_overlay, STEP_TMP, "DEST", "Mount overlayfs on DEST, with writes going to an invisible tmpfs"),
+    OPT("--ro-overlay", 1, h_overlay, STEP_RO, "DEST", "Mount overlayfs read-only on DEST"),
+    OPT("--exec-label", 1, h_string, offsetof(struct plan, exec_label), "LABEL", "Exec label for the sandbox"),
+    OPT("--file-label", 1, h_string, offsetof(struct plan, file_label), "LABEL", "File label for temporary sandbox content"),
+    OPT("--proc", 1, h_dest, STEP_PROC, "DEST", "Mount new procfs on DEST"),
+    OPT("--dev", 1, h_dest, STEP_DEV, "DEST", "Mount new dev on DEST"),
+    OPT("--tmpfs", 1, h_dest, STEP_TMPFS, "DEST", "Mount new tmpfs on DEST"),
+    OPT("--mqueue", 1, h_dest, STEP_MQUEUE, "DEST", "Mount new mqueue on DEST"),
+    OPT("--dir", 1, h_dest, STEP_DIR, "DEST", "Create dir at DEST"),
+    OPT("--file", 2, h_data, 0, "FD DEST", "Copy from FD to destination DEST"),
+    OPT("--bind-data", 2, h_data, 0, "FD DEST", "Copy from FD to file which is bind-mounted on DEST"),
+    OPT("--ro-bind-data", 2, h_data, STEP_RO, "FD DEST", "Copy from FD to file which is readonly bind-mounted on DEST"),
+    OPT("--symlink", 2, h_symlink, 0, "SRC DEST", "Create symlink at DEST with target SRC"),
+    OPT("--seccomp", 1, h_seccomp, 0, "FD", "Load and use seccomp rules from FD (not repeatable)"),
+    OPT("--add-seccomp-fd", 1, h_seccomp, 0, "FD", "Load and use seccomp rules from FD (repeatable)"),
+    OPT("--block-fd", 1, h_fd, offsetof(struct plan, block_fd), "FD", "Block on FD until some data to read is available"),
+    OPT("--userns-block-fd", 1, h_fd, offsetof(struct plan, userns_block_fd), "FD", "Block on FD until the user namespace is ready"),
+    OPT("--info-fd", 1, h_fd, offsetof(struct plan, info_fd), "FD", "Write information about the running container to FD"),
+    OPT("--json-status-fd", 1, h_fd, offsetof(struct plan, json_status_fd), "FD", "Write container status to FD as multiple JSON documents"),
+    OPT("--new-session", 0, h_flag, offsetof(struct plan, new_session), "", "Create a new terminal session"),
+    OPT("--die-with-parent", 0, h_flag, offsetof(struct plan, die_with_parent), "", "Kills with SIGKILL child process (COMMAND) when bwrap or bwrap's parent dies."),
+    OPT("--as-pid-1", 0, h_flag, offsetof(struct plan, as_pid_1), "", "Do not install a reaper process with PID=1"),
+    OPT("--cap-add", 1, h_cap, 0, "CAP", "Add cap CAP when running as privileged user"),
+    OPT("--cap-drop", 1, h_cap, 0, "CAP", "Drop cap CAP when running as privileged user"),
+    OPT("--perms", 1, h_perms, 0, "OCTAL", "Set permissions of next argument (--bind-data, --file, etc.)"),
+    OPT("--size", 1, h_size, 0, "BYTES", "Set size of next argument (only for --tmpfs)"),
+    OPT("--chmod", 2, h_chmod, 0, "OCTAL PATH", "Change permissions of PATH (must already exist)"),
+    /* bwrapper's own */
+    OPT("--print-plan", 0, h_print_plan, 0, "", "Print the parsed plan as JSON and exit"),
+};
+
+static const struct option_def *find_option(const char *name)
+{
+    for (size_t i = 0; i < N_ELEMENTS(options); i++)
+        if (strcmp(options[i].name, name) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static void usage(const struct parser *ps, int status, FILE *out)
+{
+    (void)ps;
+    fprintf(out, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", prog_name);
+    for (size_t i = 0; i < N_ELEMENTS(options); i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", options[i].name, *options[i].args_help ? " " : "",
+                 options[i].args_help);
+        fprintf(out, "    %-28s %s\n", left, options[i].help);
+    }
+    exit(status);
+}
+
+/* Which options consume a pending --perms or --size. */
+static bool uses_perms(const struct option_def *o)
+{
+    return o->handle == h_data || (o->handle == h_dest && (o->data == STEP_TMPFS || o->data == STEP_DIR));
+}
+
+static bool uses_size(const struct option_def *o)
+{
+    return o->handle == h_dest && o->data == STEP_TMPFS;
+}
+
+/* Parse options until "--" or the first non-option; the rest is the
+ * command.  Inside --args data there is no command: every word must be an
+ * option. */
+static void parse_list(struct parser *ps, int argc, const char *const *argv, bool in_file)
+{
+    int i = 0;
+    while (i < argc) {
+        const char *arg = argv[i];
+        if (++ps->total_args > MAX_ARGS)
+            die("Exceeded maximum number of arguments %u", MAX_ARGS);
+        if (strcmp(arg, "--") == 0 && !in_file) {
+            i++;
+            break;
+        }
+        const struct option_def *o = find_option(arg);
+        if (o == NULL) {
+            if (*arg == '-' || in_file)
+                die("Unknown option %s", arg);
+            break;
+        }
+        if (argc - i - 1 < o->nargs) {
+            static const char *const count[] = {"", "an argument", "two arguments", "three arguments"};
+            die("%s takes %s", o->name, count[o->nargs]);
+        }
+        if (ps->next_perms != PERMS_UNSET && o->handle != h_perms && o->handle != h_size && !uses_perms(o))
+            die("--perms must be followed by an option that creates a file");
+        if (ps->next_size != 0 && o->handle != h_perms && o->handle != h_size && !uses_size(o))
+            die("--size must be followed by --tmpfs");
+        o->handle(ps, o, argv + i + 1);
+        i += 1 + o->nargs;
+    }
+    if (in_file)
+        return;
+    struct plan *p = ps->plan;
+    p->argc = (size_t)(argc - i);
+    const char **cmd = talloc_array(p, const char *, p->argc + 1);
+    for (size_t k = 0; k < p->argc; k++)
+        cmd[k] = talloc_strdup(cmd, argv[i + (int)k]);
+    cmd[p->argc] = NULL;
+    p->argv = cmd;
+}
+
+struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, bool *print_only)
+{
+    struct plan *p = talloc_zero(mem_ctx, struct plan);
+    p->userns_fd = p->userns2_fd = p->pidns_fd = -1;
+    p->sync_fd = p->block_fd = p->userns_block_fd = p->info_fd = p->json_status_fd = -1;
+    p->uid = p->gid = -1;
+    struct parser ps = {.plan = p, .next_perms = PERMS_UNSET};
+
+    parse_list(&ps, argc, argv, false);
+
+    if (ps.next_perms != PERMS_UNSET)
+        die("--perms must be followed by an option that creates a file");
+    if (ps.next_size != 0)
+        die("--size must be followed by --tmpfs");
+    if (ps.n_layers > 0)
+        die("--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay");
+    *print_only = ps.print_plan;
+    if (p->argc == 0 && !ps.print_plan)
+        usage(&ps, 1, stderr);
+    return p;
+}
+
+/* No setuid mode, by design: a setuid launcher is a privilege boundary this
+ * program does not try to be. */
+static void refuse_setid(void)
+{
+    uid_t r, e, s;
+    gid_t rg, eg, sg;
+    if (getresuid(&r, &e, &s) != 0 || getresgid(&rg, &eg, &sg) != 0)
+        die_errno("getresuid");
+    if (r != e || r != s || rg != eg || rg != sg)
+        die("refusing to run setuid or setgid: bwrapper has no setuid mode; "
+            "remove the bit (chmod u-s,g-s) and use unprivileged user namespaces");
+}
+
+int main(int argc, char **argv)
+{
+    const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : (argc > 0 ? argv[0] : "bwrapper");
+    if (strcmp(base, "bwrap") == 0)
+        prog_name = "bwrap";
+
+    refuse_setid();
+
+    void *ctx = talloc_new(NULL);
+    const char *const *args = (const char *const *)argv + 1;
+    bool print_only;
+    struct plan *plan = plan_from_argv(ctx, argc - 1, args, &print_only);
+
+    if (print_only) {
+        char *json = plan_to_json(ctx, plan);
+        fputs(json, stdout);
+        talloc_free(ctx);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    int status = run_plan(plan);
+    talloc_free(ctx);
+    return status;
+}

@@ -1,0 +1,63 @@
+#define _GNU_SOURCE
+#include "caps.h"
+
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include "util.h"
+
+static int cap_count(void)
+{
+    /* The running kernel may know more or fewer capabilities than the
+     * headers this was built with; only act on the ones both know. */
+    int n = (int)cap_max_bits();
+    return n > 64 ? 64 : n;
+}
+
+uint64_t caps_requested(const struct plan *p, bool caller_is_root)
+{
+    uint64_t initial = 0;
+    if (caller_is_root) {
+        cap_t cur = cap_get_proc();
+        if (cur == NULL)
+            die_errno("cap_get_proc");
+        for (int c = 0; c < cap_count(); c++) {
+            cap_flag_value_t v;
+            if (cap_get_flag(cur, c, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET)
+                initial |= (uint64_t)1 << c;
+        }
+        cap_free(cur);
+    }
+    uint64_t all = cap_count() == 64 ? ~(uint64_t)0 : ((uint64_t)1 << cap_count()) - 1;
+    return ((initial & ~p->cap_drop) | p->cap_add) & all;
+}
+
+void caps_limit_bounding(uint64_t keep)
+{
+    for (int c = 0; c < cap_count(); c++)
+        if (!(keep & ((uint64_t)1 << c)) && cap_drop_bound(c) != 0)
+            die_errno("can't drop capability %d from the bounding set", c);
+}
+
+void caps_apply(uint64_t keep, bool caps_given)
+{
+    cap_t caps = cap_init();
+    if (caps == NULL)
+        die_errno("cap_init");
+    for (cap_value_t c = 0; c < cap_count(); c++) {
+        if (!(keep & ((uint64_t)1 << c)))
+            continue;
+        cap_set_flag(caps, CAP_PERMITTED, 1, &c, CAP_SET);
+        cap_set_flag(caps, CAP_EFFECTIVE, 1, &c, CAP_SET);
+        if (caps_given)
+            cap_set_flag(caps, CAP_INHERITABLE, 1, &c, CAP_SET);
+    }
+    if (cap_set_proc(caps) != 0)
+        die_errno("can't set capabilities");
+    cap_free(caps);
+    if (!caps_given)
+        return;
+    for (int c = 0; c < cap_count(); c++)
+        if ((keep & ((uint64_t)1 << c)) && cap_set_ambient(c, CAP_SET) != 0)
+            die_errno("can't raise ambient capability %d", c);
+}

@@ -1,0 +1,167 @@
+/* The plan as JSON, for --print-plan: what a test or a curious user reads
+ * to see exactly what a command line means, before anything is created. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <talloc.h>
+
+#include "plan.h"
+
+static const char *const step_names[] = {
+    [STEP_BIND] = "bind",           [STEP_REMOUNT_RO] = "remount-ro", [STEP_PROC] = "proc",
+    [STEP_DEV] = "dev",             [STEP_TMPFS] = "tmpfs",           [STEP_MQUEUE] = "mqueue",
+    [STEP_DIR] = "dir",             [STEP_FILE] = "file",             [STEP_BIND_DATA] = "bind-data",
+    [STEP_SYMLINK] = "symlink",     [STEP_CHMOD] = "chmod",           [STEP_OVERLAY] = "overlay",
+};
+
+static json_t *string_array(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static void set_string(json_t *o, const char *key, const char *v)
+{
+    if (v != NULL)
+        json_object_set_new(o, key, json_string(v));
+}
+
+static void set_fd(json_t *o, const char *key, int fd)
+{
+    if (fd >= 0)
+        json_object_set_new(o, key, json_integer(fd));
+}
+
+static json_t *step_json(const struct step *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(step_names[s->kind]));
+    json_object_set_new(o, "option", json_string(s->option));
+    set_string(o, "src", s->src);
+    set_string(o, "work", s->work);
+    set_string(o, "dest", s->dest);
+    set_fd(o, "fd", s->fd);
+    if (s->layers != NULL)
+        json_object_set_new(o, "layers", string_array(s->layers, s->n_layers));
+    if (s->perms != PERMS_UNSET) {
+        char octal[16];
+        snprintf(octal, sizeof octal, "%04o", (unsigned)s->perms);
+        json_object_set_new(o, "perms", json_string(octal));
+    }
+    if (s->size != 0)
+        json_object_set_new(o, "size", json_integer((json_int_t)s->size));
+    json_object_set_new(o, "readonly", json_boolean(s->flags & STEP_RO));
+    if (s->kind == STEP_BIND)
+        json_object_set_new(o, "devices", json_boolean(s->flags & STEP_DEVICES));
+    if (s->flags & STEP_TRY)
+        json_object_set_new(o, "try", json_true());
+    if (s->flags & STEP_TMP)
+        json_object_set_new(o, "tmp", json_true());
+    return o;
+}
+
+static json_t *caps_json(uint64_t bits)
+{
+    json_t *a = json_array();
+    for (int c = 0; c <= CAP_LAST_CAP; c++) {
+        if (!(bits & ((uint64_t)1 << c)))
+            continue;
+        char *name = cap_to_name(c);
+        json_array_append_new(a, json_string(name));
+        cap_free(name);
+    }
+    return a;
+}
+
+static json_t *env_json(const struct env_op *e)
+{
+    json_t *o = json_object();
+    switch (e->kind) {
+    case ENV_SET:
+        json_object_set_new(o, "set", json_string(e->name));
+        json_object_set_new(o, "value", json_string(e->value));
+        break;
+    case ENV_UNSET:
+        json_object_set_new(o, "unset", json_string(e->name));
+        break;
+    case ENV_CLEAR:
+        json_object_set_new(o, "clear", json_true());
+        break;
+    }
+    return o;
+}
+
+static json_t *namespaces_json(unsigned ns)
+{
+    static const struct { unsigned bit; const char *name; } names[] = {
+        {NS_USER, "user"}, {NS_USER_TRY, "user-try"}, {NS_IPC, "ipc"},       {NS_PID, "pid"},
+        {NS_NET, "net"},   {NS_UTS, "uts"},           {NS_CGROUP, "cgroup"}, {NS_CGROUP_TRY, "cgroup-try"},
+    };
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ns & names[i].bit)
+            json_array_append_new(a, json_string(names[i].name));
+    return a;
+}
+
+char *plan_to_json(void *mem_ctx, const struct plan *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "namespaces", namespaces_json(p->ns));
+    set_fd(o, "userns-fd", p->userns_fd);
+    set_fd(o, "userns2-fd", p->userns2_fd);
+    set_fd(o, "pidns-fd", p->pidns_fd);
+    json_object_set_new(o, "disable-userns", json_boolean(p->disable_userns));
+    json_object_set_new(o, "assert-userns-disabled", json_boolean(p->assert_userns_disabled));
+    if (p->uid >= 0)
+        json_object_set_new(o, "uid", json_integer(p->uid));
+    if (p->gid >= 0)
+        json_object_set_new(o, "gid", json_integer(p->gid));
+    set_string(o, "hostname", p->hostname);
+    set_string(o, "chdir", p->chdir);
+    set_string(o, "argv0", p->argv0);
+    set_string(o, "exec-label", p->exec_label);
+    set_string(o, "file-label", p->file_label);
+
+    json_t *env = json_array();
+    for (size_t i = 0; i < p->n_env; i++)
+        json_array_append_new(env, env_json(&p->env[i]));
+    json_object_set_new(o, "env", env);
+
+    json_t *steps = json_array();
+    for (size_t i = 0; i < p->n_steps; i++)
+        json_array_append_new(steps, step_json(&p->steps[i]));
+    json_object_set_new(o, "steps", steps);
+    json_object_set_new(o, "lock-files", string_array(p->lock_files, p->n_lock_files));
+
+    set_fd(o, "sync-fd", p->sync_fd);
+    set_fd(o, "block-fd", p->block_fd);
+    set_fd(o, "userns-block-fd", p->userns_block_fd);
+    set_fd(o, "info-fd", p->info_fd);
+    set_fd(o, "json-status-fd", p->json_status_fd);
+    json_t *seccomp = json_array();
+    for (size_t i = 0; i < p->n_seccomp_fds; i++)
+        json_array_append_new(seccomp, json_integer(p->seccomp_fds[i]));
+    json_object_set_new(o, "seccomp-fds", seccomp);
+
+    if (p->caps_given) {
+        json_t *caps = json_object();
+        json_object_set_new(caps, "add", caps_json(p->cap_add));
+        json_object_set_new(caps, "drop", caps_json(p->cap_drop));
+        json_object_set_new(o, "caps", caps);
+    }
+    json_object_set_new(o, "new-session", json_boolean(p->new_session));
+    json_object_set_new(o, "die-with-parent", json_boolean(p->die_with_parent));
+    json_object_set_new(o, "as-pid-1", json_boolean(p->as_pid_1));
+    json_object_set_new(o, "level-prefix", json_boolean(p->level_prefix));
+    json_object_set_new(o, "command", string_array(p->argv, p->argc));
+
+    char *text = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    char *out = talloc_asprintf(mem_ctx, "%s\n", text);
+    free(text);
+    return out;
+}

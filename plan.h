@@ -1,0 +1,116 @@
+/* The plan: a plain description of one sandbox.
+ *
+ * bwrapper.c builds it from argv (and --args fds) without side effects;
+ * the executors (run.c with mounts.c and caps.c, later oci.c) only read it.
+ * Everything hangs off one talloc context, so one talloc_free releases it. */
+#ifndef BWRAPPER_PLAN_H
+#define BWRAPPER_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Namespaces asked for.  The -TRY variants are resolved by the executor,
+ * because only it may look at what the kernel offers. */
+enum {
+    NS_USER = 1u << 0,
+    NS_USER_TRY = 1u << 1,
+    NS_IPC = 1u << 2,
+    NS_PID = 1u << 3,
+    NS_NET = 1u << 4,
+    NS_UTS = 1u << 5,
+    NS_CGROUP = 1u << 6,
+    NS_CGROUP_TRY = 1u << 7,
+};
+
+enum step_kind {
+    STEP_BIND,       /* --bind, --ro-bind, --dev-bind (and -try), --bind-fd, --ro-bind-fd */
+    STEP_REMOUNT_RO, /* --remount-ro */
+    STEP_PROC,       /* --proc */
+    STEP_DEV,        /* --dev */
+    STEP_TMPFS,      /* --tmpfs */
+    STEP_MQUEUE,     /* --mqueue */
+    STEP_DIR,        /* --dir */
+    STEP_FILE,       /* --file */
+    STEP_BIND_DATA,  /* --bind-data, --ro-bind-data */
+    STEP_SYMLINK,    /* --symlink */
+    STEP_CHMOD,      /* --chmod */
+    STEP_OVERLAY,    /* --overlay, --tmp-overlay, --ro-overlay */
+};
+
+/* step.flags */
+enum {
+    STEP_RO = 1u << 0,      /* read-only mount */
+    STEP_DEVICES = 1u << 1, /* keep device nodes usable (no MS_NODEV) */
+    STEP_TRY = 1u << 2,     /* a missing source skips the step */
+    STEP_TMP = 1u << 3,     /* overlay writes go to a private tmpfs */
+};
+
+#define PERMS_UNSET (-1)
+
+/* One filesystem step, in the order the user gave it. */
+struct step {
+    enum step_kind kind;
+    unsigned flags;
+    const char *option; /* "--ro-bind /usr /usr": names the step in errors */
+    const char *src;    /* bind source, symlink target, overlay upper dir */
+    const char *work;   /* overlay work dir */
+    const char *dest;
+    const char **layers; /* overlay lower layers, bottom first */
+    size_t n_layers;
+    int fd;    /* --bind-fd, --file, --bind-data source; -1 otherwise */
+    int perms; /* from --perms (or --chmod's OCTAL); PERMS_UNSET otherwise */
+    uint64_t size; /* from --size; 0 = the kernel's default */
+};
+
+enum env_kind { ENV_SET, ENV_UNSET, ENV_CLEAR };
+
+struct env_op {
+    enum env_kind kind;
+    const char *name, *value;
+};
+
+struct plan {
+    unsigned ns;          /* NS_* */
+    int userns_fd, userns2_fd, pidns_fd; /* -1 when not given */
+    bool disable_userns, assert_userns_disabled;
+    int64_t uid, gid;     /* -1: the caller's */
+    const char *hostname, *chdir, *argv0;
+    const char *exec_label, *file_label;
+
+    struct env_op *env;
+    size_t n_env;
+    struct step *steps;
+    size_t n_steps;
+    const char **lock_files;
+    size_t n_lock_files;
+
+    int sync_fd, block_fd, userns_block_fd, info_fd, json_status_fd; /* -1: none */
+    int *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
+    size_t n_seccomp_fds;
+    bool seccomp_replace; /* given as --seccomp (last one wins) */
+
+    /* --cap-add/--cap-drop folded in order: the sandbox keeps
+     * (initial & ~cap_drop) | cap_add, where initial is the caller's
+     * effective set for root and empty otherwise. */
+    bool caps_given;
+    uint64_t cap_add, cap_drop;
+
+    bool new_session, die_with_parent, as_pid_1, level_prefix;
+
+    const char *const *argv; /* the command and its arguments, NULL-terminated */
+    size_t argc;
+};
+
+/* bwrapper.c */
+/* With --print-plan, *print_only is set and no command is needed. */
+struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, bool *print_only);
+
+/* plan.c */
+char *plan_to_json(void *mem_ctx, const struct plan *plan);
+
+/* run.c: build the sandbox, run the command, return its exit status. */
+int run_plan(const struct plan *plan);
+
+#endif

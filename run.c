@@ -1,0 +1,544 @@
+/* The native executor: namespaces, ids, the monitor outside, the reaper
+ * and the command inside.  The filesystem is mounts.c's, capabilities
+ * caps.c's, seccomp seccomp.c's; this file decides when each happens. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <talloc.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "mounts.h"
+#include "plan.h"
+#include "seccomp.h"
+#include "util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* What the executor derives from the plan and the caller. */
+struct launch {
+    const struct plan *plan;
+    unsigned ns;             /* NS_* after -try and the implied user namespace */
+    uid_t real_uid, uid;     /* the caller's, and the sandbox's */
+    gid_t real_gid, gid;
+    bool in_userns;          /* a new or joined user namespace */
+    uid_t setup_uid;         /* our uid in the namespace while building */
+    gid_t setup_gid;
+    bool nested_userns;      /* a second user namespace once the root is built */
+    bool reaper;             /* a pid 1 that reaps and reports */
+    uint64_t caps;           /* what the command keeps */
+    struct seccomp_programs *seccomp;
+    int proc_fd;             /* host /proc, for --disable-userns's sysctl */
+    int go_pipe[2];          /* monitor -> child: the outside is ready */
+    int exec_pipe[2];        /* child -> monitor: one byte before exec, two if exec failed */
+    int event_fd;            /* reaper -> monitor: the command's exit status + 1 */
+};
+
+static bool kernel_has_ns(const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/ns/%s", name);
+    return access(path, F_OK) == 0;
+}
+
+/* bwrap's checks, in bwrap's order, so the same mistakes get the same
+ * message. */
+static void resolve(struct launch *l, const struct plan *p)
+{
+    l->plan = p;
+    l->real_uid = getuid();
+    l->real_gid = getgid();
+    l->ns = p->ns;
+    if ((l->ns & NS_USER_TRY) && kernel_has_ns("user"))
+        l->ns |= NS_USER;
+    if ((l->ns & NS_CGROUP_TRY) && kernel_has_ns("cgroup"))
+        l->ns |= NS_CGROUP;
+
+    if (p->userns_fd != -1 && (l->ns & NS_USER))
+        die("--userns not compatible --unshare-user");
+    if (p->userns_block_fd != -1 && !(l->ns & NS_USER))
+        die("--userns-block-fd requires --unshare-user");
+    if (p->userns_block_fd != -1 && p->info_fd == -1)
+        die("--userns-block-fd requires --info-fd");
+    if (p->disable_userns && !(l->ns & NS_USER))
+        die("--disable-userns requires --unshare-user");
+    if (p->disable_userns && p->userns_block_fd != -1)
+        die("--disable-userns is not compatible with --userns-block-fd");
+    /* Without setuid, only a user namespace gives us the right to mount. */
+    if (l->real_uid != 0 && p->userns_fd == -1)
+        l->ns |= NS_USER;
+    if (p->as_pid_1 && !(l->ns & NS_PID))
+        die("Specifying --as-pid-1 requires --unshare-pid");
+    if (p->hostname != NULL && !(l->ns & NS_UTS))
+        die("Specifying --hostname requires --unshare-uts");
+
+    l->in_userns = (l->ns & NS_USER) || p->userns_fd != -1;
+    l->uid = p->uid >= 0 ? (uid_t)p->uid : l->real_uid;
+    l->gid = p->gid >= 0 ? (gid_t)p->gid : l->real_gid;
+    if (l->uid != l->real_uid && !l->in_userns)
+        die("Specifying --uid requires --unshare-user or --userns");
+    if (l->gid != l->real_gid && !l->in_userns)
+        die("Specifying --gid requires --unshare-user or --userns");
+
+    /* devpts refuses to mount unless uid 0 is mapped: build as 0 and map
+     * the requested ids in a nested namespace afterwards, as bwrap does. */
+    bool needs_devpts = false;
+    for (size_t i = 0; i < p->n_steps; i++)
+        needs_devpts |= p->steps[i].kind == STEP_DEV;
+    l->setup_uid = l->uid;
+    l->setup_gid = l->gid;
+    if ((l->ns & NS_USER) && p->userns_block_fd == -1 && needs_devpts && l->real_uid != 0) {
+        l->setup_uid = 0;
+        l->setup_gid = 0;
+    }
+    l->nested_userns = (l->ns & NS_USER) && p->userns_block_fd == -1 &&
+                       (l->setup_uid != l->uid || l->setup_gid != l->gid || p->disable_userns);
+    l->reaper = !p->as_pid_1 && ((l->ns & NS_PID) || p->n_lock_files > 0 || p->sync_fd != -1);
+    l->caps = caps_requested(p, l->real_uid == 0);
+    l->proc_fd = -1;
+    l->go_pipe[0] = l->go_pipe[1] = -1;
+    l->exec_pipe[0] = l->exec_pipe[1] = -1;
+    l->event_fd = -1;
+}
+
+static unsigned clone_flags(const struct launch *l)
+{
+    static const struct { unsigned ns; unsigned long flag; } map[] = {
+        {NS_USER, CLONE_NEWUSER}, {NS_IPC, CLONE_NEWIPC}, {NS_PID, CLONE_NEWPID},
+        {NS_NET, CLONE_NEWNET},   {NS_UTS, CLONE_NEWUTS}, {NS_CGROUP, CLONE_NEWCGROUP},
+    };
+    unsigned long flags = CLONE_NEWNS;
+    for (size_t i = 0; i < N_ELEMENTS(map); i++)
+        if (l->ns & map[i].ns)
+            flags |= map[i].flag;
+    return (unsigned)flags;
+}
+
+/* ---- inside: ids ---- */
+
+static void write_proc_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write_all(fd, text, strlen(text)) < 0)
+        die_errno("can't write %s", path);
+    close(fd);
+}
+
+static void write_id_maps(uid_t inside_uid, uid_t outside_uid, gid_t inside_gid, gid_t outside_gid, bool deny_groups)
+{
+    char map[64];
+    snprintf(map, sizeof map, "%u %u 1\n", inside_uid, outside_uid);
+    write_proc_file("/proc/self/uid_map", map);
+    /* An unprivileged gid_map needs setgroups denied first. */
+    if (deny_groups) {
+        int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0 && write_all(fd, "deny\n", 5) < 0)
+            die_errno("can't write /proc/self/setgroups");
+        if (fd >= 0)
+            close(fd);
+    }
+    snprintf(map, sizeof map, "%u %u 1\n", inside_gid, outside_gid);
+    write_proc_file("/proc/self/gid_map", map);
+}
+
+/* The kernel gives lo 127.0.0.1/8 and ::1 itself once it is up. */
+static void bring_up_loopback(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {.ifr_name = "lo"};
+    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+        die_errno("loopback: can't read flags");
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+        die_errno("loopback: can't bring up lo");
+    close(s);
+}
+
+static void enter_nested_userns(const struct launch *l)
+{
+    if (unshare(CLONE_NEWUSER) < 0)
+        die_errno("can't create a nested user namespace");
+    if (l->plan->disable_userns) {
+        /* The limit is per user namespace: 0 here means nothing below. */
+        int fd = openat(l->proc_fd, "sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, "0", 1) < 0)
+            die_errno("sysctl user.max_user_namespaces = 0");
+        close(fd);
+    }
+    write_id_maps(l->uid, l->setup_uid, l->gid, l->setup_gid, false);
+}
+
+/* ---- inside: the command ---- */
+
+static void apply_env(const struct plan *p)
+{
+    for (size_t i = 0; i < p->n_env; i++) {
+        const struct env_op *e = &p->env[i];
+        int r = e->kind == ENV_SET ? setenv(e->name, e->value, 1) : e->kind == ENV_UNSET ? unsetenv(e->name) : clearenv();
+        if (r != 0)
+            die_errno("can't change the environment");
+    }
+}
+
+/* bwrap's rule: --chdir, else the caller's cwd if it exists inside, else
+ * $HOME (as the sandbox's environment has it), else "/". */
+static void enter_cwd(const struct plan *p, const char *old_cwd)
+{
+    const char *cwd = "/";
+    const char *home = getenv("HOME");
+    if (p->chdir != NULL) {
+        if (chdir(p->chdir) < 0)
+            die_errno("Can't chdir to %s", p->chdir);
+        cwd = p->chdir;
+    } else if (old_cwd != NULL && chdir(old_cwd) == 0) {
+        cwd = old_cwd;
+    } else if (home != NULL && chdir(home) == 0) {
+        cwd = home;
+    }
+    if (setenv("PWD", cwd, 1) != 0)
+        die_errno("setenv PWD");
+}
+
+static void die_with_parent(const struct plan *p)
+{
+    if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        die_errno("prctl(PR_SET_PDEATHSIG)");
+}
+
+static int exit_status(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 255;
+}
+
+/* pid 1: hold the lock files, reap everything, report the command's exit
+ * status as soon as it has one, and leave when the last process has. */
+/* Close every fd above stderr except the two in KEEP (-1 for none). */
+static void close_fds_except(int a, int b)
+{
+    if (a > b) {
+        int t = a;
+        a = b;
+        b = t;
+    }
+    unsigned from = 3;
+    int keep[] = {a, b};
+    for (size_t i = 0; i < N_ELEMENTS(keep); i++) {
+        if (keep[i] < (int)from)
+            continue;
+        if ((unsigned)keep[i] > from)
+            syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+        from = (unsigned)keep[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0u, 0);
+}
+
+static _Noreturn void reap(const struct launch *l, pid_t command)
+{
+    const struct plan *p = l->plan;
+    /* pid 1 holds nothing the command was given: a pipe must close when
+     * the command closes it, not when the last process of the sandbox
+     * does.  It keeps its report channel and --sync-fd. */
+    close_fds_except(l->event_fd, p->sync_fd);
+    caps_apply(0, false);
+    for (size_t i = 0; i < p->n_lock_files; i++) {
+        int fd = open(p->lock_files[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            die_errno("Unable to open lock file %s", p->lock_files[i]);
+        struct flock lock = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_SETLK, &lock) < 0)
+            die_errno("Unable to lock file %s", p->lock_files[i]);
+    }
+    die_with_parent(p);
+    seccomp_apply(l->seccomp);
+    int status = 1;
+    for (;;) {
+        int st;
+        pid_t pid = wait(&st);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid < 0)
+            break;
+        if (pid == command) {
+            status = exit_status(st);
+            uint64_t v = (uint64_t)status + 1;
+            /* The monitor may be gone already; that is fine. */
+            if (l->event_fd >= 0 && write(l->event_fd, &v, sizeof v) < 0)
+                (void)0;
+        }
+    }
+    _exit(status);
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static _Noreturn void run_child(struct launch *l)
+{
+    const struct plan *p = l->plan;
+    close_fd(&l->go_pipe[1]);
+    close_fd(&l->exec_pipe[0]);
+    if (p->info_fd != -1)
+        close(p->info_fd);
+    if (p->json_status_fd != -1)
+        close(p->json_status_fd);
+    die_with_parent(p);
+
+    if (l->go_pipe[0] >= 0) {
+        char c;
+        while (read(l->go_pipe[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        close_fd(&l->go_pipe[0]);
+    }
+    if ((l->ns & NS_USER) && p->userns_block_fd == -1)
+        write_id_maps(l->setup_uid, l->real_uid, l->setup_gid, l->real_gid, true);
+    if (p->userns_fd != -1) {
+        if (l->uid != l->real_uid && setuid(l->uid) < 0)
+            die_errno("unable to switch to uid %u", l->uid);
+        if (l->gid != l->real_gid && setgid(l->gid) < 0)
+            die_errno("unable to switch to gid %u", l->gid);
+    }
+    if (l->ns & NS_NET)
+        bring_up_loopback();
+
+    char *old_cwd = get_current_dir_name();
+    mode_t old_umask = umask(0);
+    build_root(p, (l->ns & NS_PID) || p->pidns_fd != -1, l->in_userns);
+    if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
+        die_errno("sethostname %s", p->hostname);
+    if (p->userns2_fd != -1 && setns(p->userns2_fd, CLONE_NEWUSER) < 0)
+        die_errno("Setting userns2 failed");
+    if (l->nested_userns)
+        enter_nested_userns(l);
+    if ((p->disable_userns || p->assert_userns_disabled) && unshare(CLONE_NEWUSER) == 0)
+        die("creation of new user namespaces was not disabled as requested");
+    close_fd(&l->proc_fd);
+    if (l->in_userns)
+        caps_limit_bounding(l->caps);
+    caps_apply(l->caps, false);
+
+    if (p->block_fd != -1) {
+        char c;
+        while (read(p->block_fd, &c, 1) < 0 && errno == EINTR)
+            ;
+        close(p->block_fd);
+    }
+    umask(old_umask);
+    apply_env(p);
+    enter_cwd(p, old_cwd);
+    free(old_cwd);
+    if (p->new_session && setsid() < 0)
+        die_errno("setsid");
+    if (p->exec_label != NULL)
+        write_proc_file("/proc/thread-self/attr/exec", p->exec_label);
+
+    if (l->reaper) {
+        pid_t pid = fork();
+        if (pid < 0)
+            die_errno("fork");
+        if (pid > 0)
+            reap(l, pid);
+    }
+    close_fd(&l->event_fd);
+    if (!p->as_pid_1 && p->sync_fd != -1)
+        close(p->sync_fd);
+    die_with_parent(p);
+    caps_apply(l->caps, p->caps_given);
+    /* Last, so the filters need not allow anything set-up does. */
+    seccomp_apply(l->seccomp);
+
+    const char *file = p->argv[0];
+    char **argv = (char **)p->argv;
+    if (p->argv0 != NULL)
+        argv[0] = (char *)p->argv0;
+    if (l->exec_pipe[1] >= 0)
+        (void)write_all(l->exec_pipe[1], "x", 1);
+    execvp(file, argv);
+    int saved = errno;
+    if (l->exec_pipe[1] >= 0)
+        (void)write_all(l->exec_pipe[1], "x", 1);
+    errno = saved;
+    die_errno("execvp %s", file);
+}
+
+/* ---- outside: the monitor ---- */
+
+static json_t *status_object(const struct launch *l, pid_t child)
+{
+    static const struct { unsigned ns; const char *name; } ids[] = {
+        {NS_CGROUP, "cgroup"}, {NS_IPC, "ipc"}, {0, "mnt"}, {NS_NET, "net"}, {NS_PID, "pid"}, {NS_UTS, "uts"},
+    };
+    json_t *o = json_object();
+    json_object_set_new(o, "child-pid", json_integer(child));
+    for (size_t i = 0; i < N_ELEMENTS(ids); i++) {
+        if (ids[i].ns && !(l->ns & ids[i].ns))
+            continue;
+        char path[64], key[32];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", child, ids[i].name);
+        snprintf(key, sizeof key, "%s-namespace", ids[i].name);
+        if (stat(path, &st) == 0)
+            json_object_set_new(o, key, json_integer((json_int_t)st.st_ino));
+    }
+    return o;
+}
+
+static void write_json(int fd, json_t *o, size_t flags)
+{
+    char *text = json_dumps(o, flags);
+    if (text == NULL || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0)
+        die_errno("can't write status to fd %d", fd);
+    free(text);
+}
+
+static void report_start(const struct launch *l, pid_t child)
+{
+    const struct plan *p = l->plan;
+    if (p->info_fd == -1 && p->json_status_fd == -1)
+        return;
+    json_t *o = status_object(l, child);
+    if (p->info_fd != -1) {
+        write_json(p->info_fd, o, JSON_INDENT(4));
+        close(p->info_fd);
+    }
+    if (p->json_status_fd != -1)
+        write_json(p->json_status_fd, o, JSON_COMPACT);
+    json_decref(o);
+}
+
+static void report_exit(const struct launch *l, int status)
+{
+    char c[2];
+    /* One byte: exec happened.  None: set-up failed; two: exec failed. */
+    if (l->plan->json_status_fd == -1 || read(l->exec_pipe[0], c, sizeof c) != 1)
+        return;
+    json_t *o = json_pack("{s:i}", "exit-code", status);
+    write_json(l->plan->json_status_fd, o, JSON_COMPACT);
+    json_decref(o);
+    close(l->plan->json_status_fd);
+}
+
+static int wait_child(const struct launch *l, int pidfd, pid_t child)
+{
+    struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = l->event_fd, .events = POLLIN}};
+    for (;;) {
+        /* The reaper's report comes first: pid 1 often exits right after
+         * the command, and its own status is not the command's. */
+        uint64_t v;
+        if (l->event_fd >= 0 && read(l->event_fd, &v, sizeof v) == sizeof v)
+            return (int)v - 1;
+        siginfo_t info = {0};
+        if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) == 0 && info.si_pid == child) {
+            if (info.si_code == CLD_EXITED)
+                return info.si_status;
+            return 128 + info.si_status;
+        }
+        if (poll(fds, l->event_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+            die_errno("poll");
+    }
+}
+
+static pid_t clone_child(unsigned flags, int *pidfd)
+{
+    struct clone_args args = {
+        .flags = flags | CLONE_PIDFD,
+        .pidfd = (uint64_t)(uintptr_t)pidfd,
+        .exit_signal = SIGCHLD,
+    };
+    return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+static void make_pipe(int fds[2])
+{
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        die_errno("pipe");
+}
+
+int run_plan(const struct plan *p)
+{
+    struct launch l;
+    /* A caller that ignored SIGCHLD would make our children unwaitable. */
+    signal(SIGCHLD, SIG_DFL);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        die_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+    resolve(&l, p);
+    level_prefix = p->level_prefix;
+    void *mem = talloc_new(NULL);
+    l.seccomp = seccomp_load(mem, p);
+
+    if (p->disable_userns && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        die_errno("can't open /proc");
+    if (p->info_fd != -1 || p->json_status_fd != -1 || p->userns_block_fd != -1)
+        make_pipe(l.go_pipe);
+    if (p->json_status_fd != -1)
+        make_pipe(l.exec_pipe);
+    if (l.reaper && (l.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+        die_errno("eventfd");
+
+    if (p->userns_fd != -1) {
+        if (setns(p->userns_fd, CLONE_NEWUSER) < 0) {
+            if (errno == EINVAL)
+                die("Joining the specified user namespace failed, it might not be a descendant of the current user namespace.");
+            die_errno("Joining specified user namespace failed");
+        }
+        close(p->userns_fd);
+    }
+    /* Joining the pid namespace here makes our child its member directly;
+     * with --unshare-pid too, the child's new one nests inside it. */
+    if (p->pidns_fd != -1) {
+        if (setns(p->pidns_fd, CLONE_NEWPID) < 0)
+            die_errno("Setting pidns failed");
+        close(p->pidns_fd);
+    }
+
+    int pidfd = -1;
+    pid_t child = clone_child(clone_flags(&l), &pidfd);
+    if (child < 0 && errno == EPERM && (l.ns & NS_USER))
+        die("No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.");
+    if (child < 0)
+        die_errno("Creating new namespace failed");
+    if (child == 0)
+        run_child(&l);
+
+    close_fd(&l.go_pipe[0]);
+    close_fd(&l.exec_pipe[1]);
+    close_fd(&l.proc_fd);
+    die_with_parent(p);
+    report_start(&l, child);
+    if (p->userns_block_fd != -1) {
+        char c;
+        while (read(p->userns_block_fd, &c, 1) < 0 && errno == EINTR)
+            ;
+        close(p->userns_block_fd);
+    }
+    close_fd(&l.go_pipe[1]);
+    int status = wait_child(&l, pidfd, child);
+    report_exit(&l, status);
+    talloc_free(mem);
+    return status;
+}

@@ -1,0 +1,96 @@
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <talloc.h>
+#include <unistd.h>
+
+const char *prog_name = "bwrapper";
+bool level_prefix;
+
+static void vreport(const char *severity, const char *fmt, va_list ap, int errnum)
+{
+    /* One fprintf-free line built first, so concurrent writers never interleave. */
+    char line[4096];
+    int n = snprintf(line, sizeof line, "%s%s: ", level_prefix ? severity : "", prog_name);
+    n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    if (errnum && n < (int)sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, ": %s", strerror(errnum));
+    if (n >= (int)sizeof line - 1)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    (void)write_all(STDERR_FILENO, line, (size_t)n);
+}
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("<3>", fmt, ap, 0);
+    va_end(ap);
+    exit(1);
+}
+
+void die_errno(const char *fmt, ...)
+{
+    int errnum = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("<3>", fmt, ap, errnum);
+    va_end(ap);
+    exit(1);
+}
+
+void warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("<4>", fmt, ap, 0);
+    va_end(ap);
+}
+
+char *read_fd_all(void *mem_ctx, int fd, size_t *len)
+{
+    size_t size = 4096, used = 0;
+    char *buf = talloc_size(mem_ctx, size);
+    for (;;) {
+        if (used + 1 >= size) {
+            size *= 2;
+            buf = talloc_realloc_size(mem_ctx, buf, size);
+        }
+        ssize_t r = read(fd, buf + used, size - used - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int saved = errno;
+            talloc_free(buf);
+            errno = saved;
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        used += (size_t)r;
+    }
+    buf[used] = '\0';
+    if (len)
+        *len = used;
+    return buf;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}

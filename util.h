@@ -1,0 +1,28 @@
+/* Small helpers shared by every part: the one error path and fd I/O. */
+#ifndef BWRAPPER_UTIL_H
+#define BWRAPPER_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "bwrapper", or "bwrap" when installed under that name. */
+extern const char *prog_name;
+/* --level-prefix: start diagnostics with a syslog severity, "<3>". */
+extern bool level_prefix;
+
+/* Print "bwrapper: <message>" and exit 1. */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, with ": strerror(errno)" appended. */
+_Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read all of fd into a NUL-terminated talloc buffer; NULL on error. */
+char *read_fd_all(void *mem_ctx, int fd, size_t *len);
+/* Write all of buf, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif
