@@ -11,13 +11,17 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -D_FORTIFY_SOURCE=2 -fstack-protector-strong $(shell pkg-config --cflags $(PKGS))
-LDLIBS += $(shell pkg-config --libs $(PKGS))
 
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1
 LDFLAGS += -fsanitize=address,undefined
+LDLIBS += $(shell pkg-config --libs $(PKGS))
 BUILD := build-san
 else
+# A static PIE: no dynamic loader and no shared-library relocations at
+# start-up, which is about a millisecond of every sandbox's launch.
+LDFLAGS += -static-pie
+LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
@@ -30,12 +34,16 @@ DEB_BUILD := gcc make pkg-config libtalloc-dev libcap-dev libseccomp-dev libjans
 DEB_TEST := bubblewrap perl sharness python3-seccomp python3-jsonschema util-linux iproute2 procps passwd
 DEB_BENCH := hyperfine
 
-.PHONY: all check deps install install-bwrap-alias bench clean
+.PHONY: all check deps install install-bwrap-alias bench clean FORCE
 
 all: bwrapper
 
-bwrapper: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bwrapper: $(OBJS) $(BUILD)/.flags
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+# Relink when switching between the plain and the sanitized build.
+$(BUILD)/.flags: FORCE | $(BUILD)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' >$@
 
 $(BUILD)/%.o: %.c $(wildcard *.h) | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
