@@ -38,12 +38,12 @@ DEB_BENCH := hyperfine
 
 all: bwrapper
 
-bwrapper: $(OBJS) $(BUILD)/.flags
+bwrapper: $(OBJS) .link-flags
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 # Relink when switching between the plain and the sanitized build.
-$(BUILD)/.flags: FORCE | $(BUILD)
-	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' >$@
+.link-flags: FORCE
+	@echo '$(BUILD) $(CC) $(LDFLAGS) $(LDLIBS)' | cmp -s - $@ || echo '$(BUILD) $(CC) $(LDFLAGS) $(LDLIBS)' >$@
 
 $(BUILD)/%.o: %.c $(wildcard *.h) | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -74,4 +74,4 @@ bench: bwrapper
 	tests/bench
 
 clean:
-	rm -rf build build-san bwrapper tests/tmp
+	rm -rf build build-san bwrapper .link-flags
