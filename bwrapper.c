@@ -450,6 +450,8 @@ static const struct option_def options[] = {
     OPT("--perms", 1, h_perms, 0, "OCTAL", "Set permissions of next argument (--bind-data, --file, etc.)"),
     OPT("--size", 1, h_size, 0, "BYTES", "Set size of next argument (only for --tmpfs)"),
     OPT("--chmod", 2, h_chmod, 0, "OCTAL PATH", "Change permissions of PATH (must already exist)"),
+    OPT("--not-a-security-boundary", 0, h_flag, offsetof(struct plan, not_a_security_boundary), "",
+        "Warn instead of failing when a non-essential set-up step cannot be completed"),
     /* bwrapper's own */
     OPT("--print-plan", 0, h_print_plan, 0, "", "Print the parsed plan as JSON and exit"),
 };

@@ -44,8 +44,7 @@ struct builder {
     int base_fd;  /* private scratch tmpfs: data files, tmp-overlay layers */
     int root_fd;  /* the topmost mount on the new root */
     struct source *sources; /* per step, taken before anything is mounted */
-    bool own_pidns;
-    bool in_userns;
+    const struct root_opts *opts;
     unsigned seq;
 };
 
@@ -113,15 +112,22 @@ static int new_tmpfs(int perms, uint64_t size, uint64_t attrs, const char *label
     return new_fs("tmpfs", attrs, opts, label);
 }
 
-/* A recursive copy of the tree at PATH (relative to DFD), with ATTRS set
- * on every mount in it. */
+/* A detached recursive copy of the tree at PATH (relative to DFD). */
+static int copy_tree(int dfd, const char *path)
+{
+    return sys_open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | (*path ? 0 : AT_EMPTY_PATH));
+}
+
+/* ATTRS on every mount of a detached tree, all or none. */
+static int set_tree_attrs(int tree, uint64_t attrs)
+{
+    return sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attrs);
+}
+
 static int clone_tree(int dfd, const char *path, uint64_t attrs)
 {
-    int tree = sys_open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                            (*path ? 0 : AT_EMPTY_PATH));
-    if (tree < 0)
-        return -1;
-    if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attrs) < 0) {
+    int tree = copy_tree(dfd, path);
+    if (tree >= 0 && set_tree_attrs(tree, attrs) < 0) {
         int saved = errno;
         close(tree);
         errno = saved;
@@ -266,6 +272,22 @@ static void attach(struct builder *b, const struct step *s, int tree, int dest_f
 
 /* ---- source trees, taken before anything is mounted ---- */
 
+/* A bind source with its flags.  Only --not-a-security-boundary lets a
+ * tree whose flags cannot be set through, with a warning (bwrap 0.12). */
+static int clone_bind_source(struct builder *b, const struct step *s, const char *path)
+{
+    int tree = copy_tree(AT_FDCWD, path);
+    if (tree < 0)
+        return -1;
+    if (set_tree_attrs(tree, bind_attrs(s->flags)) < 0) {
+        if (!b->plan->not_a_security_boundary)
+            die_errno("%s: can't set mount flags on %s", s->option, path);
+        warn("%s: can't set mount flags on %s: %s; continuing without them (--not-a-security-boundary)", s->option,
+             path, strerror(errno));
+    }
+    return tree;
+}
+
 /* --bind-fd: the fd belongs to the caller's mount namespace, which
  * open_tree refuses to copy from, so copy its path in ours and check that
  * it is still the same object (bwrap's guard against a swap). */
@@ -277,7 +299,7 @@ static int clone_fd_tree(struct builder *b, const struct step *s)
     if (n < 0)
         die_errno("%s: bad fd", s->option);
     path[n] = '\0';
-    int tree = clone_tree(AT_FDCWD, path, bind_attrs(s->flags));
+    int tree = clone_bind_source(b, s, path);
     if (tree < 0)
         die_errno("%s: can't bind %s", s->option, path);
     struct stat want, got;
@@ -329,12 +351,12 @@ static void take_sources(struct builder *b)
         if (s->kind == STEP_BIND && s->fd >= 0) {
             src->tree = clone_fd_tree(b, s);
         } else if (s->kind == STEP_BIND) {
-            src->tree = clone_tree(AT_FDCWD, s->src, bind_attrs(s->flags));
+            src->tree = clone_bind_source(b, s, s->src);
             if (src->tree < 0 && errno == ENOSYS)
                 die("%s: this kernel lacks open_tree/mount_setattr (Linux 5.12 or newer is needed)", s->option);
             if (src->tree < 0 && !(errno == ENOENT && (s->flags & STEP_TRY)))
                 die_errno("%s: can't find source path %s", s->option, s->src);
-        } else if (s->kind == STEP_PROC && !b->own_pidns) {
+        } else if (s->kind == STEP_PROC && !b->opts->own_pidns) {
             src->tree = clone_tree(AT_FDCWD, "/proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
             if (src->tree < 0)
                 die_errno("%s: can't bind the host's /proc", s->option);
@@ -424,7 +446,7 @@ static void make_symlink(const struct step *s, int dir, const char *target, cons
  * work inside). */
 static void step_dev(struct builder *b, const struct step *s)
 {
-    int tmp = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->plan->file_label);
+    int tmp = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (tmp < 0)
         die_errno("%s: can't mount tmpfs", s->option);
     attach(b, s, tmp, ensure_dir(b, s, 0755), s->dest);
@@ -441,7 +463,7 @@ static void step_dev(struct builder *b, const struct step *s)
     if (mkdirat(dev, "shm", 0755) < 0 || mkdirat(dev, "pts", 0755) < 0)
         die_errno("%s: can't create directories in %s", s->option, s->dest);
     static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "620", NULL};
-    int pts = new_fs("devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, pts_opts, b->plan->file_label);
+    int pts = new_fs("devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, pts_opts, b->opts->file_label);
     int at = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (pts < 0 || at < 0 || sys_move_mount(pts, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         die_errno("%s: can't mount devpts", s->option);
@@ -458,7 +480,7 @@ static void step_tmpfs(struct builder *b, const struct step *s)
 {
     int dest = ensure_dir(b, s, 0755);
     int perms = s->perms == PERMS_UNSET ? 0755 : s->perms;
-    int tree = new_tmpfs(perms, s->size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->plan->file_label);
+    int tree = new_tmpfs(perms, s->size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (tree < 0)
         die_errno("%s: can't mount tmpfs", s->option);
     attach(b, s, tree, dest, s->dest);
@@ -588,7 +610,7 @@ static void step_overlay(struct builder *b, const struct step *s, const struct s
         opts[n++] = "upperdir", opts[n++] = upper;
         opts[n++] = "workdir", opts[n++] = work;
     }
-    if (b->in_userns) /* trusted.* xattrs are out of reach in a user namespace */
+    if (b->opts->in_userns) /* trusted.* xattrs are out of reach in a user namespace */
         opts[n++] = "userxattr", opts[n++] = NULL;
     opts[n] = NULL;
     uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | ((s->flags & STEP_RO) ? MOUNT_ATTR_RDONLY : 0);
@@ -629,7 +651,7 @@ static void make_roots(struct builder *b)
         die("this kernel lacks the new mount API (Linux 5.12 or newer is needed)");
     if (b->base_fd < 0 || sys_move_mount(b->base_fd, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         die_errno("can't mount the scratch tmpfs on /tmp");
-    int root = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->plan->file_label);
+    int root = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (root < 0 || mkdirat(b->base_fd, "root", 0755) < 0 ||
         sys_move_mount(root, "", b->base_fd, "root", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         die_errno("can't mount the new root");
@@ -654,10 +676,9 @@ static void enter_root(struct builder *b)
     close(b->base_fd);
 }
 
-void build_root(const struct plan *plan, bool own_pidns, bool in_userns)
+void build_root(const struct plan *plan, const struct root_opts *opts)
 {
-    struct builder b = {.plan = plan, .mem = talloc_new(NULL), .root_fd = -1,
-                        .own_pidns = own_pidns, .in_userns = in_userns};
+    struct builder b = {.plan = plan, .opts = opts, .mem = talloc_new(NULL), .root_fd = -1};
     /* Receive the host's mount events, never send ours back. */
     if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
         die_errno("can't make / a slave mount");

@@ -6,9 +6,15 @@
 
 #include "plan.h"
 
+/* How the executor's situation shapes the filesystem. */
+struct root_opts {
+    bool own_pidns;         /* --proc mounts a new procfs, not the host's */
+    bool in_userns;         /* overlays keep their xattrs in user.* */
+    const char *file_label; /* SELinux context for new filesystems, or NULL */
+};
+
 /* Apply every step in order on a fresh tmpfs root and pivot into it.
- * OWN_PIDNS: --proc mounts a new procfs rather than binding the host's.
- * IN_USERNS: overlays use user.* xattrs.  Dies on any failure. */
-void build_root(const struct plan *plan, bool own_pidns, bool in_userns);
+ * Dies on any failure. */
+void build_root(const struct plan *plan, const struct root_opts *opts);
 
 #endif

@@ -157,6 +157,7 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     json_object_set_new(o, "die-with-parent", json_boolean(p->die_with_parent));
     json_object_set_new(o, "as-pid-1", json_boolean(p->as_pid_1));
     json_object_set_new(o, "level-prefix", json_boolean(p->level_prefix));
+    json_object_set_new(o, "not-a-security-boundary", json_boolean(p->not_a_security_boundary));
     json_object_set_new(o, "command", string_array(p->argv, p->argc));
 
     char *text = json_dumps(o, JSON_INDENT(2));

@@ -98,6 +98,7 @@ struct plan {
     uint64_t cap_add, cap_drop;
 
     bool new_session, die_with_parent, as_pid_1, level_prefix;
+    bool not_a_security_boundary; /* bwrap 0.12: non-essential set-up failures only warn */
 
     const char *const *argv; /* the command and its arguments, NULL-terminated */
     size_t argc;

@@ -40,6 +40,7 @@ struct launch {
     uid_t real_uid, uid;     /* the caller's, and the sandbox's */
     gid_t real_gid, gid;
     bool in_userns;          /* a new or joined user namespace */
+    bool selinux;            /* labels apply; without SELinux bwrap ignores them */
     uid_t setup_uid;         /* our uid in the namespace while building */
     gid_t setup_gid;
     bool nested_userns;      /* a second user namespace once the root is built */
@@ -113,6 +114,7 @@ static void resolve(struct launch *l, const struct plan *p)
                        (l->setup_uid != l->uid || l->setup_gid != l->gid || p->disable_userns);
     l->reaper = !p->as_pid_1 && ((l->ns & NS_PID) || p->n_lock_files > 0 || p->sync_fd != -1);
     l->caps = caps_requested(p, l->real_uid == 0);
+    l->selinux = (p->exec_label || p->file_label) && access("/sys/fs/selinux/enforce", F_OK) == 0;
     l->proc_fd = -1;
     l->go_pipe[0] = l->go_pipe[1] = -1;
     l->exec_pipe[0] = l->exec_pipe[1] = -1;
@@ -328,7 +330,12 @@ static _Noreturn void run_child(struct launch *l)
 
     char *old_cwd = get_current_dir_name();
     mode_t old_umask = umask(0);
-    build_root(p, (l->ns & NS_PID) || p->pidns_fd != -1, l->in_userns);
+    struct root_opts opts = {
+        .own_pidns = (l->ns & NS_PID) || p->pidns_fd != -1,
+        .in_userns = l->in_userns,
+        .file_label = l->selinux ? p->file_label : NULL,
+    };
+    build_root(p, &opts);
     if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
         die_errno("sethostname %s", p->hostname);
     if (p->userns2_fd != -1 && setns(p->userns2_fd, CLONE_NEWUSER) < 0)
@@ -354,7 +361,7 @@ static _Noreturn void run_child(struct launch *l)
     free(old_cwd);
     if (p->new_session && setsid() < 0)
         die_errno("setsid");
-    if (p->exec_label != NULL)
+    if (l->selinux && p->exec_label != NULL)
         write_proc_file("/proc/thread-self/attr/exec", p->exec_label);
 
     if (l->reaper) {
