@@ -542,8 +542,10 @@ static void step_bind_data(struct builder *b, const struct step *s)
     int tree = clone_tree(b->base_fd, name, bind_attrs(s->flags));
     if (tree < 0)
         die_errno("%s: can't bind data", s->option);
-    unlinkat(b->base_fd, name, 0);
+    /* Unlinked only once attached: the kernel will not mount a tree
+     * whose root has no name. */
     attach(b, s, tree, ensure_file(b, s, 0444), s->dest);
+    unlinkat(b->base_fd, name, 0);
 }
 
 static void step_symlink(struct builder *b, const struct step *s)
