@@ -47,7 +47,7 @@ struct launch {
     bool reaper;             /* a pid 1 that reaps and reports */
     uint64_t caps;           /* what the command keeps */
     struct seccomp_programs *seccomp;
-    int proc_fd;             /* host /proc, for --disable-userns's sysctl */
+    int proc_fd;             /* host /proc: id maps and sysctls after the pivot */
     int go_pipe[2];          /* monitor -> child: the outside is ready */
     int exec_pipe[2];        /* child -> monitor: one byte before exec, two if exec failed */
     int event_fd;            /* reaper -> monitor: the command's exit status + 1 */
@@ -106,7 +106,7 @@ static void resolve(struct launch *l, const struct plan *p)
         needs_devpts |= p->steps[i].kind == STEP_DEV;
     l->setup_uid = l->uid;
     l->setup_gid = l->gid;
-    if ((l->ns & NS_USER) && p->userns_block_fd == -1 && needs_devpts && l->real_uid != 0) {
+    if ((l->ns & NS_USER) && p->userns_block_fd == -1 && needs_devpts) {
         l->setup_uid = 0;
         l->setup_gid = 0;
     }
@@ -136,29 +136,32 @@ static unsigned clone_flags(const struct launch *l)
 
 /* ---- inside: ids ---- */
 
-static void write_proc_file(const char *path, const char *text)
+static void write_proc_file(int dirfd, const char *path, const char *text)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write_all(fd, text, strlen(text)) < 0)
         die_errno("can't write %s", path);
     close(fd);
 }
 
-static void write_id_maps(uid_t inside_uid, uid_t outside_uid, gid_t inside_gid, gid_t outside_gid, bool deny_groups)
+/* PROC is a procfs directory fd: the sandbox's own /proc may be missing
+ * or read-only by the time the nested namespace is mapped. */
+static void write_id_maps(int proc, uid_t inside_uid, uid_t outside_uid, gid_t inside_gid, gid_t outside_gid,
+                          bool deny_groups)
 {
     char map[64];
     snprintf(map, sizeof map, "%u %u 1\n", inside_uid, outside_uid);
-    write_proc_file("/proc/self/uid_map", map);
+    write_proc_file(proc, "self/uid_map", map);
     /* An unprivileged gid_map needs setgroups denied first. */
     if (deny_groups) {
-        int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
+        int fd = openat(proc, "self/setgroups", O_WRONLY | O_CLOEXEC);
         if (fd >= 0 && write_all(fd, "deny\n", 5) < 0)
             die_errno("can't write /proc/self/setgroups");
         if (fd >= 0)
             close(fd);
     }
     snprintf(map, sizeof map, "%u %u 1\n", inside_gid, outside_gid);
-    write_proc_file("/proc/self/gid_map", map);
+    write_proc_file(proc, "self/gid_map", map);
 }
 
 /* The kernel gives lo 127.0.0.1/8 and ::1 itself once it is up. */
@@ -185,7 +188,7 @@ static void enter_nested_userns(const struct launch *l)
             die_errno("sysctl user.max_user_namespaces = 0");
         close(fd);
     }
-    write_id_maps(l->uid, l->setup_uid, l->gid, l->setup_gid, false);
+    write_id_maps(l->proc_fd, l->uid, l->setup_uid, l->gid, l->setup_gid, false);
 }
 
 /* ---- inside: the command ---- */
@@ -318,7 +321,7 @@ static _Noreturn void run_child(struct launch *l)
         close_fd(&l->go_pipe[0]);
     }
     if ((l->ns & NS_USER) && p->userns_block_fd == -1)
-        write_id_maps(l->setup_uid, l->real_uid, l->setup_gid, l->real_gid, true);
+        write_id_maps(l->proc_fd, l->setup_uid, l->real_uid, l->setup_gid, l->real_gid, true);
     if (p->userns_fd != -1) {
         if (l->uid != l->real_uid && setuid(l->uid) < 0)
             die_errno("unable to switch to uid %u", l->uid);
@@ -362,7 +365,7 @@ static _Noreturn void run_child(struct launch *l)
     if (p->new_session && setsid() < 0)
         die_errno("setsid");
     if (l->selinux && p->exec_label != NULL)
-        write_proc_file("/proc/thread-self/attr/exec", p->exec_label);
+        write_proc_file(AT_FDCWD, "/proc/thread-self/attr/exec", p->exec_label);
 
     if (l->reaper) {
         pid_t pid = fork();
@@ -498,7 +501,7 @@ int run_plan(const struct plan *p)
     void *mem = talloc_new(NULL);
     l.seccomp = seccomp_load(mem, p);
 
-    if (p->disable_userns && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    if ((l.ns & NS_USER) && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         die_errno("can't open /proc");
     if (p->info_fd != -1 || p->json_status_fd != -1 || p->userns_block_fd != -1)
         make_pipe(l.go_pipe);
