@@ -60,6 +60,20 @@ static bool kernel_has_ns(const char *name)
     return access(path, F_OK) == 0;
 }
 
+/* --unshare-user-try: the kernel has user namespaces and allows them. */
+static bool userns_allowed(void)
+{
+    if (!kernel_has_ns("user"))
+        return false;
+    int fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
+    char buf[16] = "";
+    if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0)
+        buf[0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    return strcmp(buf, "0\n") != 0;
+}
+
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
  * message. */
 static void resolve(struct launch *l, const struct plan *p)
@@ -68,24 +82,29 @@ static void resolve(struct launch *l, const struct plan *p)
     l->real_uid = getuid();
     l->real_gid = getgid();
     l->ns = p->ns;
-    if ((l->ns & NS_USER_TRY) && kernel_has_ns("user"))
-        l->ns |= NS_USER;
-    if ((l->ns & NS_CGROUP_TRY) && kernel_has_ns("cgroup"))
-        l->ns |= NS_CGROUP;
 
-    if (p->userns_fd != -1 && (l->ns & NS_USER))
-        die("--userns not compatible --unshare-user");
-    if (p->userns_block_fd != -1 && !(l->ns & NS_USER))
+    /* These look at what was asked for explicitly: --unshare-all's
+     * --unshare-user-try does not satisfy them (bwrap's rule). */
+    if (p->userns_block_fd != -1 && !(p->ns & NS_USER))
         die("--userns-block-fd requires --unshare-user");
     if (p->userns_block_fd != -1 && p->info_fd == -1)
         die("--userns-block-fd requires --info-fd");
-    if (p->disable_userns && !(l->ns & NS_USER))
+    if (p->userns_fd != -1 && (p->ns & NS_USER))
+        die("--userns not compatible --unshare-user");
+    if (p->userns_fd != -1 && (p->ns & NS_USER_TRY))
+        die("--userns not compatible --unshare-user-try");
+    if (p->disable_userns && !(p->ns & NS_USER))
         die("--disable-userns requires --unshare-user");
     if (p->disable_userns && p->userns_block_fd != -1)
-        die("--disable-userns is not compatible with --userns-block-fd");
+        die("--disable-userns is not compatible with  --userns-block-fd");
+
     /* Without setuid, only a user namespace gives us the right to mount. */
     if (l->real_uid != 0 && p->userns_fd == -1)
         l->ns |= NS_USER;
+    if ((l->ns & NS_USER_TRY) && !(l->ns & NS_USER) && userns_allowed())
+        l->ns |= NS_USER;
+    if ((l->ns & NS_CGROUP_TRY) && kernel_has_ns("cgroup"))
+        l->ns |= NS_CGROUP;
     if (p->as_pid_1 && !(l->ns & NS_PID))
         die("Specifying --as-pid-1 requires --unshare-pid");
     if (p->hostname != NULL && !(l->ns & NS_UTS))
