@@ -30,6 +30,18 @@ if [ "$(id -u)" = 0 ]; then test_set_prereq ROOT; else test_set_prereq USER; fi
 "$BWRAPPER" --ro-bind / / true 2>/dev/null && test_set_prereq SANDBOX
 case "${ASAN_OPTIONS:-}${SANITIZE:-}" in ?*) test_set_prereq SANITIZED ;; esac
 
+# Debian's sharness lacks git's test_line_count.
+# test_line_count OP N FILE: the number of lines of FILE compares OP N.
+test_line_count() {
+    if test $# != 3; then
+        error "bug in the test script: test_line_count needs 3 arguments"
+    elif ! test "$(wc -l <"$3")" "$1" "$2"; then
+        echo "test_line_count: line count for $3 !$1 $2"
+        cat "$3"
+        return 1
+    fi
+}
+
 # Run the same command line under the system bwrap and under bwrapper and
 # compare stdout and exit status.  Usage: same_as_bwrap ARGS...
 same_as_bwrap() {
