@@ -51,7 +51,13 @@ $(BUILD)/%.o: %.c $(wildcard *.h) | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-check: bwrapper
+# Test helpers: plain builds (never sanitized), copied with the tests.
+TEST_BINS := tests/bin/probe
+tests/bin/%: tests/%.c
+	@mkdir -p tests/bin
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<
+
+check: bwrapper $(TEST_BINS)
 	tests/run-all
 
 deps:
@@ -74,4 +80,4 @@ bench: bwrapper
 	tests/bench
 
 clean:
-	rm -rf build build-san bwrapper .link-flags
+	rm -rf build build-san bwrapper .link-flags tests/bin

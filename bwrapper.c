@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "plan.h"
+#include "seccomp.h"
 #include "util.h"
 
 #define BWRAPPER_VERSION "0.1.0"
@@ -30,7 +31,7 @@ struct parser {
     const char **layers; /* --overlay-src given since the last overlay option */
     size_t n_layers;
     size_t total_args;
-    bool print_plan;
+    enum print_what print;
 };
 
 struct option_def;
@@ -203,10 +204,17 @@ static void h_level_prefix(struct parser *ps, const struct option_def *o, const 
     ps->plan->level_prefix = level_prefix = true;
 }
 
-static void h_print_plan(struct parser *ps, const struct option_def *o, const char *const *a)
+static void h_print(struct parser *ps, const struct option_def *o, const char *const *a)
 {
-    (void)o, (void)a;
-    ps->print_plan = true;
+    (void)a;
+    ps->print = (enum print_what)o->data;
+}
+
+static void h_seccomp_profile(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o;
+    talloc_free(ps->plan->seccomp_profile); /* the last one given wins */
+    ps->plan->seccomp_profile = seccomp_profile_read(ps->plan, a[0]);
 }
 
 static void h_unshare(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -453,7 +461,10 @@ static const struct option_def options[] = {
     OPT("--not-a-security-boundary", 0, h_flag, offsetof(struct plan, not_a_security_boundary), "",
         "Warn instead of failing when a non-essential set-up step cannot be completed"),
     /* bwrapper's own */
-    OPT("--print-plan", 0, h_print_plan, 0, "", "Print the parsed plan as JSON and exit"),
+    OPT("--seccomp-profile", 1, h_seccomp_profile, 0, "PROFILE",
+        "Filter system calls with PROFILE: default, or an OCI/Docker JSON profile file"),
+    OPT("--print-seccomp", 0, h_print, PRINT_SECCOMP, "", "Print the --seccomp-profile as JSON and exit"),
+    OPT("--print-plan", 0, h_print, PRINT_PLAN, "", "Print the parsed plan as JSON and exit"),
 };
 
 static const struct option_def *find_option(const char *name)
@@ -530,7 +541,7 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
     p->argv = cmd;
 }
 
-struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, bool *print_only)
+struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, enum print_what *print)
 {
     struct plan *p = talloc_zero(mem_ctx, struct plan);
     p->userns_fd = p->userns2_fd = p->pidns_fd = -1;
@@ -546,8 +557,10 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, bo
         die("--size must be followed by --tmpfs");
     if (ps.n_layers > 0)
         die("--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay");
-    *print_only = ps.print_plan;
-    if (p->argc == 0 && !ps.print_plan)
+    if (ps.print == PRINT_SECCOMP && p->seccomp_profile == NULL)
+        die("--print-seccomp needs --seccomp-profile");
+    *print = ps.print;
+    if (p->argc == 0 && ps.print == PRINT_NOTHING)
         usage(&ps, 1, stderr);
     return p;
 }
@@ -576,11 +589,11 @@ int main(int argc, char **argv)
 
     void *ctx = talloc_new(NULL);
     const char *const *args = (const char *const *)argv + 1;
-    bool print_only;
-    struct plan *plan = plan_from_argv(ctx, argc - 1, args, &print_only);
+    enum print_what print;
+    struct plan *plan = plan_from_argv(ctx, argc - 1, args, &print);
 
-    if (print_only) {
-        char *json = plan_to_json(ctx, plan);
+    if (print != PRINT_NOTHING) {
+        char *json = print == PRINT_PLAN ? plan_to_json(ctx, plan) : seccomp_profile_json(ctx, plan->seccomp_profile);
         fputs(json, stdout);
         talloc_free(ctx);
         return fflush(stdout) == 0 ? 0 : 1;

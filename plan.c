@@ -7,6 +7,7 @@
 #include <talloc.h>
 
 #include "plan.h"
+#include "seccomp.h"
 
 static const char *const step_names[] = {
     [STEP_BIND] = "bind",           [STEP_REMOUNT_RO] = "remount-ro", [STEP_PROC] = "proc",
@@ -107,6 +108,16 @@ static json_t *namespaces_json(unsigned ns)
     return a;
 }
 
+/* Indented text of O, which it consumes, with a final newline. */
+static char *json_text(void *mem_ctx, json_t *o)
+{
+    char *text = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    char *out = talloc_asprintf(mem_ctx, "%s\n", text);
+    free(text);
+    return out;
+}
+
 char *plan_to_json(void *mem_ctx, const struct plan *p)
 {
     json_t *o = json_object();
@@ -146,6 +157,8 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     for (size_t i = 0; i < p->n_seccomp_fds; i++)
         json_array_append_new(seccomp, json_integer(p->seccomp_fds[i]));
     json_object_set_new(o, "seccomp-fds", seccomp);
+    if (p->seccomp_profile)
+        json_object_set_new(o, "seccomp-profile", json_string(p->seccomp_profile->source));
 
     if (p->caps_given) {
         json_t *caps = json_object();
@@ -159,10 +172,11 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     json_object_set_new(o, "level-prefix", json_boolean(p->level_prefix));
     json_object_set_new(o, "not-a-security-boundary", json_boolean(p->not_a_security_boundary));
     json_object_set_new(o, "command", string_array(p->argv, p->argc));
-
-    char *text = json_dumps(o, JSON_INDENT(2));
-    json_decref(o);
-    char *out = talloc_asprintf(mem_ctx, "%s\n", text);
-    free(text);
-    return out;
+    return json_text(mem_ctx, o);
 }
+
+char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile)
+{
+    return json_text(mem_ctx, seccomp_profile_to_json(profile));
+}
+

@@ -71,6 +71,50 @@ struct env_op {
     const char *name, *value;
 };
 
+/* A seccomp profile in the OCI / Docker JSON shape (--seccomp-profile),
+ * read once and shared by the native executor and the OCI bundle. */
+enum seccomp_action {
+    SC_KILL_THREAD, SC_KILL_PROCESS, SC_TRAP, SC_ERRNO, SC_TRACE, SC_ALLOW, SC_LOG,
+};
+
+struct seccomp_arg {
+    unsigned index; /* 0..5 */
+    uint64_t value, value_two;
+    int op; /* enum scmp_compare */
+};
+
+/* Docker's "includes"/"excludes": a rule that applies only on some
+ * architectures, with some capabilities or from some kernel on. */
+struct seccomp_cond {
+    const char **arches;
+    size_t n_arches;
+    uint64_t caps;
+    const char *min_kernel;
+};
+
+struct seccomp_rule {
+    const char **names;
+    size_t n_names;
+    enum seccomp_action action;
+    int errno_ret; /* for SC_ERRNO (default EPERM) and SC_TRACE */
+    struct seccomp_arg *args; /* all must match */
+    size_t n_args;
+    const char *comment;
+    struct seccomp_cond includes, excludes;
+};
+
+struct seccomp_profile {
+    const char *source; /* "default" or the file's path */
+    enum seccomp_action default_action;
+    int default_errno;
+    const char **arches; /* "SCMP_ARCH_X86_64", ...; none = the native one */
+    size_t n_arches;
+    const char **flags;  /* "SECCOMP_FILTER_FLAG_LOG", ... */
+    size_t n_flags;
+    struct seccomp_rule *rules;
+    size_t n_rules;
+};
+
 struct plan {
     unsigned ns;          /* NS_* */
     int userns_fd, userns2_fd, pidns_fd; /* -1 when not given */
@@ -90,6 +134,7 @@ struct plan {
     int *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
     size_t n_seccomp_fds;
     bool seccomp_replace; /* given as --seccomp (last one wins) */
+    struct seccomp_profile *seccomp_profile; /* --seccomp-profile; NULL if none */
 
     /* --cap-add/--cap-drop folded in order: the sandbox keeps
      * (initial & ~cap_drop) | cap_add, where initial is the caller's
@@ -105,11 +150,15 @@ struct plan {
 };
 
 /* bwrapper.c */
-/* With --print-plan, *print_only is set and no command is needed. */
-struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, bool *print_only);
+/* What to print instead of running: --print-plan, --print-seccomp. */
+enum print_what { PRINT_NOTHING, PRINT_PLAN, PRINT_SECCOMP };
+/* With a print option no command is needed. */
+struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, enum print_what *print);
 
 /* plan.c */
 char *plan_to_json(void *mem_ctx, const struct plan *plan);
+/* --print-seccomp: the profile in the JSON shape --seccomp-profile reads. */
+char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile);
 
 /* run.c: build the sandbox, run the command, return its exit status. */
 int run_plan(const struct plan *plan);

@@ -295,7 +295,7 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
             die_errno("Unable to lock file %s", p->lock_files[i]);
     }
     die_with_parent(p);
-    seccomp_apply(l->seccomp);
+    seccomp_install(l->seccomp);
     int status = 1;
     for (;;) {
         int st;
@@ -399,7 +399,7 @@ static _Noreturn void run_child(struct launch *l)
     die_with_parent(p);
     caps_apply(l->caps, p->caps_given);
     /* Last, so the filters need not allow anything set-up does. */
-    seccomp_apply(l->seccomp);
+    seccomp_install(l->seccomp);
 
     const char *file = p->argv[0];
     char **argv = (char **)p->argv;
@@ -518,7 +518,7 @@ int run_plan(const struct plan *p)
     resolve(&l, p);
     level_prefix = p->level_prefix;
     void *mem = talloc_new(NULL);
-    l.seccomp = seccomp_load(mem, p);
+    l.seccomp = seccomp_prepare(mem, p, l.caps);
 
     if ((l.ns & NS_USER) && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         die_errno("can't open /proc");
