@@ -81,6 +81,10 @@ static int new_fs(const char *type, uint64_t attrs, const char *const *opts, con
     int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
     if (fs < 0)
         return -1;
+    /* Named after its type, as bwrap's mount(type, dest, type) names it:
+     * mountinfo, findmnt and df show it. */
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", type, 0) < 0)
+        goto fail;
     for (; opts && opts[0]; opts += 2) {
         int r = opts[1] ? (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0)
                         : (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, opts[0], NULL, 0);
@@ -196,13 +200,29 @@ static int open_parent(struct builder *b, const char *dest, mode_t parent_mode, 
     return dir;
 }
 
-/* --perms that deny group or other access narrow the parents too, as bwrap does. */
-static mode_t parent_mode_for(int perms)
+/* The mode a step gives what it creates: --perms, or bwrap's default for
+ * its kind; 0 for steps that create nothing with a mode of their own. */
+static mode_t step_perms(const struct step *s)
 {
-    mode_t m = 0755;
-    if (perms != PERMS_UNSET && (perms & 0070) == 0)
+    if (s->perms != PERMS_UNSET)
+        return (mode_t)s->perms;
+    switch (s->kind) {
+    case STEP_TMPFS:
+    case STEP_DIR: return 0755;
+    case STEP_FILE: return 0666;
+    case STEP_BIND_DATA: return 0600;
+    default: return 0;
+    }
+}
+
+/* Parents start as 0755 and lose group or other access where the step's
+ * own mode denies it, as bwrap does; so a bind's parents are 0700. */
+static mode_t parent_mode_for(const struct step *s)
+{
+    mode_t m = 0755, perms = step_perms(s);
+    if ((perms & 0070) == 0)
         m &= ~0050u;
-    if (perms != PERMS_UNSET && (perms & 0007) == 0)
+    if ((perms & 0007) == 0)
         m &= ~0005u;
     return m;
 }
@@ -210,7 +230,7 @@ static mode_t parent_mode_for(int perms)
 static int ensure_dir(struct builder *b, const struct step *s, mode_t mode)
 {
     char *name;
-    int parent = open_parent(b, s->dest, parent_mode_for(s->perms), &name);
+    int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
         die_errno("%s: can't create parents of %s", s->option, s->dest);
     if (name && mkdirat(parent, name, mode) < 0 && errno != EEXIST)
@@ -235,7 +255,7 @@ static int ensure_file(struct builder *b, const struct step *s, mode_t mode)
         die_errno("%s: can't create file at %s", s->option, s->dest);
     }
     char *name;
-    int parent = open_parent(b, s->dest, parent_mode_for(s->perms), &name);
+    int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
         die_errno("%s: can't create parents of %s", s->option, s->dest);
     int w = name ? openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode) : -1;
@@ -479,7 +499,7 @@ static void step_dev(struct builder *b, const struct step *s)
 static void step_tmpfs(struct builder *b, const struct step *s)
 {
     int dest = ensure_dir(b, s, 0755);
-    int perms = s->perms == PERMS_UNSET ? 0755 : s->perms;
+    mode_t perms = step_perms(s);
     int tree = new_tmpfs(perms, s->size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (tree < 0)
         die_errno("%s: can't mount tmpfs", s->option);
@@ -514,9 +534,9 @@ static void copy_fd(const struct step *s, int from, int to)
 
 static void step_file(struct builder *b, const struct step *s)
 {
-    int perms = s->perms == PERMS_UNSET ? 0666 : s->perms;
+    mode_t perms = step_perms(s);
     char *name;
-    int parent = open_parent(b, s->dest, parent_mode_for(s->perms), &name);
+    int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
         die_errno("%s: can't create parents of %s", s->option, s->dest);
     close(parent);
@@ -532,7 +552,7 @@ static void step_file(struct builder *b, const struct step *s)
  * sandbox, and the name is gone before the command starts. */
 static void step_bind_data(struct builder *b, const struct step *s)
 {
-    int perms = s->perms == PERMS_UNSET ? 0600 : s->perms;
+    mode_t perms = step_perms(s);
     char *name = talloc_asprintf(b->mem, "data-%u", b->seq++);
     int fd = openat(b->base_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, (mode_t)perms);
     if (fd < 0)
@@ -551,7 +571,7 @@ static void step_bind_data(struct builder *b, const struct step *s)
 static void step_symlink(struct builder *b, const struct step *s)
 {
     char *name;
-    int parent = open_parent(b, s->dest, 0755, &name);
+    int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
         die_errno("%s: can't create parents of %s", s->option, s->dest);
     if (name == NULL || symlinkat(s->src, parent, name) == 0) {
@@ -578,7 +598,7 @@ static void step_symlink(struct builder *b, const struct step *s)
 
 static void step_dir(struct builder *b, const struct step *s)
 {
-    close(ensure_dir(b, s, s->perms == PERMS_UNSET ? 0755 : (mode_t)s->perms));
+    close(ensure_dir(b, s, step_perms(s)));
 }
 
 static void step_chmod(struct builder *b, const struct step *s)

@@ -198,15 +198,18 @@ static void bring_up_loopback(void)
 
 static void enter_nested_userns(const struct launch *l)
 {
-    if (unshare(CLONE_NEWUSER) < 0)
-        die_errno("can't create a nested user namespace");
     if (l->plan->disable_userns) {
-        /* The limit is per user namespace: 0 here means nothing below. */
+        /* A limit of 1 in the sandbox's namespace, used up by the nested
+         * one the command runs in: no further namespace anywhere below,
+         * and the command has no capability over this namespace to raise
+         * the limit again (as bwrap). */
         int fd = openat(l->proc_fd, "sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write_all(fd, "0", 1) < 0)
-            die_errno("sysctl user.max_user_namespaces = 0");
+        if (fd < 0 || write_all(fd, "1", 1) < 0)
+            die_errno("sysctl user.max_user_namespaces = 1");
         close(fd);
     }
+    if (unshare(CLONE_NEWUSER) < 0)
+        die_errno("can't create a nested user namespace");
     write_id_maps(l->proc_fd, l->uid, l->setup_uid, l->gid, l->setup_gid, false);
 }
 
