@@ -31,6 +31,7 @@ struct parser {
     const char **layers; /* --overlay-src given since the last overlay option */
     size_t n_layers;
     size_t total_args;
+    bool in_file;        /* parsing an --args file */
     enum print_what print;
 };
 
@@ -86,7 +87,7 @@ static uint64_t parse_size(const char *opt, const char *s)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (errno || end == s || *end || *s == '-' || v == 0 || v > SIZE_MAX)
+    if (errno || !(*s >= '0' && *s <= '9') || *end || v == 0 || v > SIZE_MAX)
         die("%s takes a non-zero number of bytes", opt);
     return (uint64_t)v;
 }
@@ -143,6 +144,8 @@ static void push_string(void *ctx, const char ***arr, size_t *n, const char *s)
 /* ---- handlers ---- */
 
 static void usage(const struct parser *ps, int status, FILE *out);
+/* argv[0] as given: bwrap's usage line names the program that way. */
+static const char *invoked_as = "bwrapper";
 
 static void h_help(struct parser *ps, const struct option_def *o, const char *const *a)
 {
@@ -166,6 +169,8 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
 
 static void h_args(struct parser *ps, const struct option_def *o, const char *const *a)
 {
+    if (ps->in_file)
+        die("--args not supported in arguments file");
     int fd = parse_fd(o->name, a[0]);
     size_t len;
     char *data = read_fd_all(ps->plan, fd, &len);
@@ -240,7 +245,8 @@ static void h_seccomp(struct parser *ps, const struct option_def *o, const char 
     int fd = parse_fd(o->name, a[0]);
     bool replace = strcmp(o->name, "--seccomp") == 0;
     if (p->n_seccomp_fds > 0 && replace != p->seccomp_replace)
-        die("--seccomp cannot be combined with --add-seccomp-fd");
+        die(replace ? "--seccomp cannot be combined with --add-seccomp-fd"
+                    : "--add-seccomp-fd cannot be combined with --seccomp");
     p->seccomp_replace = replace;
     if (replace) /* the last --seccomp wins */
         p->n_seccomp_fds = 0;
@@ -256,6 +262,14 @@ static void h_id(struct parser *ps, const struct option_def *o, const char *cons
 static void h_string(struct parser *ps, const struct option_def *o, const char *const *a)
 {
     *FIELD(ps->plan, o, const char *) = talloc_strdup(ps->plan, a[0]);
+}
+
+static void h_argv0(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o;
+    if (ps->plan->argv0 != NULL)
+        die("--argv0 used multiple times");
+    ps->plan->argv0 = talloc_strdup(ps->plan, a[0]);
 }
 
 static void h_lock_file(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -295,11 +309,15 @@ static void h_cap(struct parser *ps, const struct option_def *o, const char *con
 
 static void h_perms(struct parser *ps, const struct option_def *o, const char *const *a)
 {
+    if (ps->next_perms != PERMS_UNSET)
+        die("--perms given twice for the same action");
     ps->next_perms = parse_octal(o->name, a[0]);
 }
 
 static void h_size(struct parser *ps, const struct option_def *o, const char *const *a)
 {
+    if (ps->next_size != 0)
+        die("--size given twice for the same action");
     ps->next_size = parse_size(o->name, a[0]);
 }
 
@@ -372,7 +390,7 @@ static void h_overlay(struct parser *ps, const struct option_def *o, const char 
     unsigned flags = o->data;
     size_t need = (flags & STEP_RO) ? 2 : 1;
     if (ps->n_layers < need)
-        die("%s requires at least %zu --overlay-src before it", o->name, need);
+        die("%s requires at least %s --overlay-src", o->name, need == 1 ? "one" : "two");
     struct step *s = add_step(ps, STEP_OVERLAY, flags, o->name, a, o->nargs);
     if (o->nargs == 3) {
         s->src = talloc_strdup(ps->plan, a[0]);
@@ -393,7 +411,7 @@ static const struct option_def options[] = {
     OPT("--help", 0, h_help, 0, "", "Print this help"),
     OPT("--version", 0, h_version, 0, "", "Print version"),
     OPT("--args", 1, h_args, 0, "FD", "Parse NUL-separated args from FD"),
-    OPT("--argv0", 1, h_string, offsetof(struct plan, argv0), "VALUE", "Set argv[0] to the value VALUE before running the program"),
+    OPT("--argv0", 1, h_argv0, 0, "VALUE", "Set argv[0] to the value VALUE before running the program"),
     OPT("--level-prefix", 0, h_level_prefix, 0, "", "Prepend e.g. <3> to diagnostic messages"),
     OPT("--unshare-all", 0, h_unshare, NS_USER_TRY | NS_IPC | NS_PID | NS_NET | NS_UTS | NS_CGROUP_TRY, "",
         "Unshare every namespace we support by default"),
@@ -478,7 +496,7 @@ static const struct option_def *find_option(const char *name)
 static void usage(const struct parser *ps, int status, FILE *out)
 {
     (void)ps;
-    fprintf(out, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", prog_name);
+    fprintf(out, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", invoked_as);
     for (size_t i = 0; i < N_ELEMENTS(options); i++) {
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", options[i].name, *options[i].args_help ? " " : "",
@@ -488,27 +506,20 @@ static void usage(const struct parser *ps, int status, FILE *out)
     exit(status);
 }
 
-/* Which options consume a pending --perms or --size. */
-static bool uses_perms(const struct option_def *o)
-{
-    return o->handle == h_data || (o->handle == h_dest && (o->data == STEP_TMPFS || o->data == STEP_DIR));
-}
-
-static bool uses_size(const struct option_def *o)
-{
-    return o->handle == h_dest && o->data == STEP_TMPFS;
-}
-
 /* Parse options until "--" or the first non-option; the rest is the
  * command.  Inside --args data there is no command: every word must be an
  * option. */
 static void parse_list(struct parser *ps, int argc, const char *const *argv, bool in_file)
 {
+    /* bwrap's limit counts words: the command line's and every file's. */
+    ps->total_args += (size_t)argc;
+    if (ps->total_args > MAX_ARGS)
+        die("Exceeded maximum number of arguments %u", MAX_ARGS);
+    bool was_in_file = ps->in_file;
+    ps->in_file = in_file;
     int i = 0;
     while (i < argc) {
         const char *arg = argv[i];
-        if (++ps->total_args > MAX_ARGS)
-            die("Exceeded maximum number of arguments %u", MAX_ARGS);
         if (strcmp(arg, "--") == 0 && !in_file) {
             i++;
             break;
@@ -521,15 +532,21 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
         }
         if (argc - i - 1 < o->nargs) {
             static const char *const count[] = {"", "an argument", "two arguments", "three arguments"};
-            die("%s takes %s", o->name, count[o->nargs]);
+            /* bwrap's wording differs for these three */
+            bool one = !strcmp(o->name, "--chdir") || !strcmp(o->name, "--remount-ro") || !strcmp(o->name, "--argv0");
+            die("%s takes %s", o->name, one ? "one argument" : count[o->nargs]);
         }
-        if (ps->next_perms != PERMS_UNSET && o->handle != h_perms && o->handle != h_size && !uses_perms(o))
-            die("--perms must be followed by an option that creates a file");
-        if (ps->next_size != 0 && o->handle != h_perms && o->handle != h_size && !uses_size(o))
-            die("--size must be followed by --tmpfs");
         o->handle(ps, o, argv + i + 1);
         i += 1 + o->nargs;
+        /* As bwrap: checked after each option other than the two
+         * modifiers, so they carry into and out of --args files, and a
+         * leftover one before the command is ignored. */
+        if (o->handle != h_perms && o->handle != h_size && ps->next_perms != PERMS_UNSET)
+            die("--perms must be followed by an option that creates a file");
+        if (o->handle != h_perms && o->handle != h_size && ps->next_size != 0)
+            die("--size must be followed by --tmpfs");
     }
+    ps->in_file = was_in_file;
     if (in_file)
         return;
     struct plan *p = ps->plan;
@@ -551,10 +568,6 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
 
     parse_list(&ps, argc, argv, false);
 
-    if (ps.next_perms != PERMS_UNSET)
-        die("--perms must be followed by an option that creates a file");
-    if (ps.next_size != 0)
-        die("--size must be followed by --tmpfs");
     if (ps.n_layers > 0)
         die("--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay");
     if (ps.print == PRINT_SECCOMP && p->seccomp_profile == NULL)
@@ -584,6 +597,8 @@ int main(int argc, char **argv)
     base = base ? base + 1 : (argc > 0 ? argv[0] : "bwrapper");
     if (strcmp(base, "bwrap") == 0)
         prog_name = "bwrap";
+    if (argc > 0)
+        invoked_as = argv[0];
 
     refuse_setid();
 

@@ -556,6 +556,7 @@ int run_plan(const struct plan *p)
         die_errno("Creating new namespace failed");
     if (child == 0)
         run_child(&l);
+    sandbox_pidfd = pidfd;
 
     close_fd(&l.go_pipe[0]);
     close_fd(&l.exec_pipe[1]);

@@ -2,14 +2,26 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <talloc.h>
 #include <unistd.h>
 
 const char *prog_name = "bwrapper";
 bool level_prefix;
+int sandbox_pidfd = -1;
+
+/* A failure in the monitor must not leave the sandbox to go on alone: it
+ * may be waiting for a go-ahead that exiting would give it. */
+static _Noreturn void exit_failed(void)
+{
+    if (sandbox_pidfd >= 0)
+        syscall(SYS_pidfd_send_signal, sandbox_pidfd, SIGKILL, NULL, 0);
+    _exit(1);
+}
 
 static void vreport(const char *severity, const char *fmt, va_list ap, int errnum)
 {
@@ -33,7 +45,7 @@ void die(const char *fmt, ...)
     va_start(ap, fmt);
     vreport("<3>", fmt, ap, 0);
     va_end(ap);
-    _exit(1);
+    exit_failed();
 }
 
 void die_errno(const char *fmt, ...)
@@ -43,7 +55,7 @@ void die_errno(const char *fmt, ...)
     va_start(ap, fmt);
     vreport("<3>", fmt, ap, errnum);
     va_end(ap);
-    _exit(1);
+    exit_failed();
 }
 
 void warn(const char *fmt, ...)

@@ -14,6 +14,9 @@ extern const char *prog_name;
 /* --level-prefix: start diagnostics with a syslog severity, "<3>". */
 extern bool level_prefix;
 
+/* The running sandbox's pidfd, in the monitor: die() kills it first. */
+extern int sandbox_pidfd;
+
 /* Print "bwrapper: <message>" and exit 1. */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, with ": strerror(errno)" appended. */

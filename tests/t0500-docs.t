@@ -30,11 +30,11 @@ test_expect_success MANPAGE 'the man page is valid roff (man --warnings prints n
     test_must_be_empty warnings
 '
 
-test_expect_success 'usage names the program as invoked, bwrap when linked as bwrap' '
+test_expect_success 'usage names the program as invoked (argv[0]), as bwrap does' '
     ln -s "$BWRAPPER" bwrap &&
     ./bwrap --help | head -n 1 >usage &&
-    grep -q "^usage: bwrap \[OPTIONS" usage &&
-    "$BWRAPPER" --help | head -n 1 | grep -q "^usage: bwrapper \[OPTIONS"
+    grep -q "^usage: \./bwrap \[OPTIONS" usage &&
+    "$BWRAPPER" --help | head -n 1 | grep -q "^usage: $BWRAPPER \[OPTIONS"
 '
 
 test_expect_success '--version names bwrapper, and bubblewrap first when linked as bwrap' '
