@@ -4,6 +4,10 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+# bash-completion.pc hard-codes its datadir: ask relative to ours.
+BASHCOMPDIR ?= $(shell pkg-config --define-variable=datadir=$(PREFIX)/share --variable=completionsdir bash-completion 2>/dev/null || echo $(PREFIX)/share/bash-completion/completions)
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(shell pkg-config --define-variable=datadir=$(PREFIX)/share --variable=completionsdir fish 2>/dev/null || echo $(PREFIX)/share/fish/vendor_completions.d)
 DESTDIR ?=
 
 PKGS := talloc libcap libseccomp jansson
@@ -31,7 +35,8 @@ OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 # Debian packages for the build and for the tests (reference bwrap, TAP
 # tools, shells); `make deps` installs only the missing ones.
 DEB_BUILD := gcc make pkg-config libtalloc-dev libcap-dev libseccomp-dev libjansson-dev
-DEB_TEST := bubblewrap perl sharness python3-seccomp python3-jsonschema util-linux iproute2 procps passwd
+DEB_TEST := bubblewrap perl sharness python3-seccomp python3-jsonschema util-linux iproute2 procps passwd \
+            bash-completion zsh fish
 DEB_BENCH := hyperfine
 
 .PHONY: all check deps install install-bwrap-alias bench clean FORCE
@@ -72,9 +77,14 @@ deps:
 install: bwrapper
 	install -D -m 0755 bwrapper $(DESTDIR)$(BINDIR)/bwrapper
 	install -D -m 0644 bwrapper.1 $(DESTDIR)$(MANDIR)/man1/bwrapper.1
+	install -D -m 0644 completions/bwrapper.bash $(DESTDIR)$(BASHCOMPDIR)/bwrapper
+	install -D -m 0644 completions/_bwrapper $(DESTDIR)$(ZSHCOMPDIR)/_bwrapper
+	install -D -m 0644 completions/bwrapper.fish $(DESTDIR)$(FISHCOMPDIR)/bwrapper.fish
 
 install-bwrap-alias: install
 	ln -sf bwrapper $(DESTDIR)$(BINDIR)/bwrap
+	ln -sf bwrapper $(DESTDIR)$(BASHCOMPDIR)/bwrap
+	ln -sf bwrapper.fish $(DESTDIR)$(FISHCOMPDIR)/bwrap.fish
 
 bench: bwrapper
 	tests/bench

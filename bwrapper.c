@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <talloc.h>
 #include <unistd.h>
 
@@ -234,9 +236,21 @@ static void h_share_net(struct parser *ps, const struct option_def *o, const cha
     ps->plan->ns &= ~(unsigned)NS_NET;
 }
 
+/* bwrap warns when these are given again: only the last one counts. */
+static void warn_repeated(const struct option_def *o, bool already)
+{
+    static const char *const names[] = {"--chdir", "--sync-fd", "--block-fd", "--userns-block-fd", "--info-fd",
+                                        "--json-status-fd", "--seccomp", "--hostname", "--uid", "--gid"};
+    for (size_t i = 0; already && i < N_ELEMENTS(names); i++)
+        if (strcmp(o->name, names[i]) == 0)
+            warn("Only the last %s option will take effect", o->name);
+}
+
 static void h_fd(struct parser *ps, const struct option_def *o, const char *const *a)
 {
-    *FIELD(ps->plan, o, int) = parse_fd(o->name, a[0]);
+    int fd = parse_fd(o->name, a[0]);
+    warn_repeated(o, *FIELD(ps->plan, o, int) != -1);
+    *FIELD(ps->plan, o, int) = fd;
 }
 
 static void h_seccomp(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -248,19 +262,24 @@ static void h_seccomp(struct parser *ps, const struct option_def *o, const char 
         die(replace ? "--seccomp cannot be combined with --add-seccomp-fd"
                     : "--add-seccomp-fd cannot be combined with --seccomp");
     p->seccomp_replace = replace;
-    if (replace) /* the last --seccomp wins */
+    if (replace) { /* the last --seccomp wins */
+        warn_repeated(o, p->n_seccomp_fds > 0);
         p->n_seccomp_fds = 0;
+    }
     p->seccomp_fds = talloc_realloc(p, p->seccomp_fds, int, p->n_seccomp_fds + 1);
     p->seccomp_fds[p->n_seccomp_fds++] = fd;
 }
 
 static void h_id(struct parser *ps, const struct option_def *o, const char *const *a)
 {
-    *FIELD(ps->plan, o, int64_t) = parse_id(o->name, a[0]);
+    int64_t id = parse_id(o->name, a[0]);
+    warn_repeated(o, *FIELD(ps->plan, o, int64_t) != -1);
+    *FIELD(ps->plan, o, int64_t) = id;
 }
 
 static void h_string(struct parser *ps, const struct option_def *o, const char *const *a)
 {
+    warn_repeated(o, *FIELD(ps->plan, o, const char *) != NULL);
     *FIELD(ps->plan, o, const char *) = talloc_strdup(ps->plan, a[0]);
 }
 
@@ -270,6 +289,147 @@ static void h_argv0(struct parser *ps, const struct option_def *o, const char *c
     if (ps->plan->argv0 != NULL)
         die("--argv0 used multiple times");
     ps->plan->argv0 = talloc_strdup(ps->plan, a[0]);
+}
+
+/* --rw PATH, --ro PATH: the host path, resolved as the kernel will see
+ * it at bind time, at the same place inside. */
+static void h_expose(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct plan *p = ps->plan;
+    char *real = realpath(a[0], NULL);
+    if (real == NULL)
+        die_errno("%s %s", o->name, a[0]);
+    struct step *s = add_step(ps, STEP_BIND, o->data | STEP_EXPOSE, o->name, a, 1);
+    s->src = s->dest = talloc_strdup(p, real);
+    free(real);
+    /* Nested exposures work in either order: a path goes before any
+     * exposure already given below it, which then lands on top. */
+    size_t len = strlen(s->dest), n = p->n_steps - 1;
+    for (size_t j = 0; j < n; j++) {
+        const struct step *t = &p->steps[j];
+        if ((t->flags & STEP_EXPOSE) && strncmp(t->dest, s->dest, len) == 0 &&
+            (t->dest[len] == '/' || (len == 1 && t->dest[1] != '\0'))) {
+            struct step moved = *s;
+            memmove(&p->steps[j + 1], &p->steps[j], (n - j) * sizeof *s);
+            p->steps[j] = moved;
+            break;
+        }
+    }
+}
+
+static uint64_t parse_limit(const char *opt, const char *s, const char *end)
+{
+    size_t len = (size_t)(end - s);
+    if ((len == 9 && strncmp(s, "unlimited", 9) == 0) || (len == 8 && strncmp(s, "infinity", 8) == 0))
+        return RLIM_INFINITY;
+    uint64_t v = 0;
+    if (len == 0)
+        die("%s: missing value", opt);
+    for (const char *c = s; c < end; c++) {
+        if (*c < '0' || *c > '9' || v > (UINT64_MAX - 9) / 10)
+            die("%s: \"%.*s\" is not a number or \"unlimited\"", opt, (int)len, s);
+        v = v * 10 + (uint64_t)(*c - '0');
+    }
+    return v;
+}
+
+static void h_rlimit(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    static const struct {
+        const char *name;
+        int resource;
+    } names[] = {
+        {"as", RLIMIT_AS},         {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},
+        {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE},     {"memlock", RLIMIT_MEMLOCK},
+        {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},     {"stack", RLIMIT_STACK},
+    };
+    struct plan *p = ps->plan;
+    const char *opt = talloc_asprintf(p, "%s %s", o->name, a[0]);
+    const char *eq = strchr(a[0], '=');
+    if (eq == NULL)
+        die("%s: expected NAME=SOFT[:HARD]", opt);
+    size_t i = 0;
+    while (i < N_ELEMENTS(names) && !(strlen(names[i].name) == (size_t)(eq - a[0]) &&
+                                      strncmp(names[i].name, a[0], (size_t)(eq - a[0])) == 0))
+        i++;
+    if (i == N_ELEMENTS(names))
+        die("%s: unknown limit \"%.*s\" (known: as core cpu data fsize memlock nofile nproc stack)", opt,
+            (int)(eq - a[0]), a[0]);
+    const char *colon = strchr(eq + 1, ':');
+    struct rlimit_op r = {.resource = names[i].resource, .option = opt, .hard_given = colon != NULL};
+    r.soft = parse_limit(opt, eq + 1, colon ? colon : eq + 1 + strlen(eq + 1));
+    r.hard = colon ? parse_limit(opt, colon + 1, colon + 1 + strlen(colon + 1)) : 0;
+    if (colon && r.soft > r.hard)
+        die("%s: the soft limit is above the hard one", opt);
+    p->rlimits = talloc_realloc(p, p->rlimits, struct rlimit_op, p->n_rlimits + 1);
+    p->rlimits[p->n_rlimits++] = r;
+}
+
+static void h_timeout(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    char *end;
+    errno = 0;
+    double secs = strtod(a[0], &end);
+    if (errno || end == a[0] || *end || !(secs > 0) || secs > 1e7 || !(*a[0] >= '0' && *a[0] <= '9'))
+        die("%s %s: expected a positive number of seconds", o->name, a[0]);
+    ps->plan->timeout_ms = (uint64_t)(secs * 1000 + 0.999);
+}
+
+/* --profile agent: read-only system, /proc, /dev, a private /tmp, every
+ * namespace, no capabilities, the default seccomp profile, a small
+ * environment, and a root that is read-only once built. */
+static void expand_agent(struct parser *ps)
+{
+    static const char *const keep_env[] = {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "TZ"};
+    void *mem = talloc_new(ps->plan);
+    const char **w = talloc_array(mem, const char *, 0);
+    size_t n = 0;
+#define WORDS(...)                                                                                  \
+    do {                                                                                            \
+        const char *add_[] = {__VA_ARGS__};                                                         \
+        w = talloc_realloc(mem, w, const char *, n + N_ELEMENTS(add_));                             \
+        for (size_t k_ = 0; k_ < N_ELEMENTS(add_); k_++)                                            \
+            w[n++] = add_[k_];                                                                      \
+    } while (0)
+    WORDS("--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc");
+    /* Merged-/usr hosts have /bin, /lib* as symlinks into /usr. */
+    static const char *const top[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
+    for (size_t i = 0; i < N_ELEMENTS(top); i++) {
+        char target[PATH_MAX];
+        ssize_t len = readlink(top[i], target, sizeof target - 1);
+        struct stat st;
+        if (len > 0) {
+            target[len] = '\0';
+            WORDS("--symlink", talloc_strdup(mem, target), top[i]);
+        } else if (stat(top[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            WORDS("--ro-bind", top[i], top[i]);
+        }
+    }
+    WORDS("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-all", "--die-with-parent",
+          "--new-session", "--cap-drop", "ALL", "--seccomp-profile", "default", "--clearenv");
+    extern char **environ;
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (eq == NULL)
+            continue;
+        char *name = talloc_strndup(mem, *e, (size_t)(eq - *e));
+        bool keep = strncmp(name, "LC_", 3) == 0;
+        for (size_t i = 0; i < N_ELEMENTS(keep_env); i++)
+            keep |= strcmp(name, keep_env[i]) == 0;
+        if (keep)
+            WORDS("--setenv", name, eq + 1);
+    }
+#undef WORDS
+    parse_list(ps, (int)n, w, true);
+    ps->plan->root_readonly = true;
+    talloc_free(mem);
+}
+
+static void h_profile(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    if (strcmp(a[0], "agent") != 0)
+        die("%s %s: unknown profile (known: agent)", o->name, a[0]);
+    expand_agent(ps);
 }
 
 static void h_lock_file(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -479,6 +639,11 @@ static const struct option_def options[] = {
     OPT("--not-a-security-boundary", 0, h_flag, offsetof(struct plan, not_a_security_boundary), "",
         "Warn instead of failing when a non-essential set-up step cannot be completed"),
     /* bwrapper's own */
+    OPT("--profile", 1, h_profile, 0, "NAME", "Expand to the options of profile NAME (agent), in place"),
+    OPT("--rw", 1, h_expose, 0, "PATH", "Expose host PATH read-write at the same path"),
+    OPT("--ro", 1, h_expose, STEP_RO, "PATH", "Expose host PATH read-only at the same path"),
+    OPT("--timeout", 1, h_timeout, 0, "SECONDS", "After SECONDS, SIGTERM the sandbox, SIGKILL 2 s later; exit 124"),
+    OPT("--rlimit", 1, h_rlimit, 0, "NAME=SOFT[:HARD]", "Set a resource limit just before exec (e.g. nofile=1024)"),
     OPT("--seccomp-profile", 1, h_seccomp_profile, 0, "PROFILE",
         "Filter system calls with PROFILE: default, or an OCI/Docker JSON profile file"),
     OPT("--print-seccomp", 0, h_print, PRINT_SECCOMP, "", "Print the --seccomp-profile as JSON and exit"),
@@ -545,6 +710,8 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
             die("--perms must be followed by an option that creates a file");
         if (o->handle != h_perms && o->handle != h_size && ps->next_size != 0)
             die("--size must be followed by --tmpfs");
+        if (o->handle != h_overlay_src && ps->n_layers > 0)
+            die("--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay");
     }
     ps->in_file = was_in_file;
     if (in_file)

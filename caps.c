@@ -14,7 +14,7 @@ static int cap_count(void)
     return n > 64 ? 64 : n;
 }
 
-uint64_t caps_requested(const struct plan *p, bool caller_is_root)
+uint64_t caps_requested(const struct plan *p, bool caller_is_root, bool new_userns, bool *inheritable)
 {
     uint64_t initial = 0;
     if (caller_is_root) {
@@ -29,7 +29,28 @@ uint64_t caps_requested(const struct plan *p, bool caller_is_root)
         cap_free(cur);
     }
     uint64_t all = cap_count() == 64 ? ~(uint64_t)0 : ((uint64_t)1 << cap_count()) - 1;
-    return ((initial & ~p->cap_drop) | p->cap_add) & all;
+    uint64_t want = ((initial & ~p->cap_drop) | p->cap_add) & all;
+    *inheritable = p->caps_given;
+    /* A new user namespace starts with a full bounding set; anywhere else
+     * nothing outside ours can be had. */
+    if (new_userns || !p->cap_add)
+        return want;
+    uint64_t bounding = 0;
+    for (int c = 0; c < cap_count(); c++)
+        if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+            bounding |= (uint64_t)1 << c;
+    if (!(want & ~bounding))
+        return want;
+    /* bwrap ignores capset's EPERM here, leaving the caller's sets alone.
+     * That is what --cap-add ALL means, so do the same; for a named
+     * capability it would run the command with more than was asked (all
+     * of root's), so that is an error instead. */
+    if ((want & bounding) != bounding) {
+        char *name = cap_to_name(__builtin_ctzll(want & ~bounding));
+        die("--cap-add %s: not in the bounding set, so it cannot be had", name);
+    }
+    *inheritable = false;
+    return bounding;
 }
 
 void caps_limit_bounding(uint64_t keep)

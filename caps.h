@@ -9,7 +9,9 @@
 
 /* The set the sandbox keeps: root starts from its effective set, anyone
  * else from nothing; then --cap-add/--cap-drop in the order given. */
-uint64_t caps_requested(const struct plan *plan, bool caller_is_root);
+/* *INHERITABLE says whether caps_apply should set the inheritable and
+ * ambient sets too. */
+uint64_t caps_requested(const struct plan *plan, bool caller_is_root, bool new_userns, bool *inheritable);
 /* Drop every capability outside KEEP from the bounding set. */
 void caps_limit_bounding(uint64_t keep);
 /* Set permitted and effective to KEEP; with --cap-add/--cap-drop also

@@ -632,11 +632,14 @@ static void step_overlay(struct builder *b, const struct step *s, const struct s
         opts[n++] = "upperdir", opts[n++] = upper;
         opts[n++] = "workdir", opts[n++] = work;
     }
-    if (b->opts->in_userns) /* trusted.* xattrs are out of reach in a user namespace */
-        opts[n++] = "userxattr", opts[n++] = NULL;
+    /* Always user.* xattrs, as bwrap 0.11: trusted.* are out of reach in
+     * a user namespace, and one upper dir must read the same either way. */
+    opts[n++] = "userxattr", opts[n++] = NULL;
     opts[n] = NULL;
     uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | ((s->flags & STEP_RO) ? MOUNT_ATTR_RDONLY : 0);
     int tree = new_fs("overlay", attrs, opts, NULL);
+    if (tree < 0 && errno == ELOOP)
+        die("%s: can't mount overlay: Overlay directories may not overlap", s->option);
     if (tree < 0)
         die_errno("%s: can't mount overlay", s->option);
     attach(b, s, tree, dest, s->dest);

@@ -9,7 +9,6 @@
 /* How the executor's situation shapes the filesystem. */
 struct root_opts {
     bool own_pidns;         /* --proc mounts a new procfs, not the host's */
-    bool in_userns;         /* overlays keep their xattrs in user.* */
     const char *file_label; /* SELinux context for new filesystems, or NULL */
 };
 

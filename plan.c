@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/capability.h>
 #include <talloc.h>
 
@@ -61,6 +62,8 @@ static json_t *step_json(const struct step *s)
         json_object_set_new(o, "try", json_true());
     if (s->flags & STEP_TMP)
         json_object_set_new(o, "tmp", json_true());
+    if (s->flags & STEP_EXPOSE)
+        json_object_set_new(o, "expose", json_true());
     return o;
 }
 
@@ -166,6 +169,19 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
         json_object_set_new(caps, "drop", caps_json(p->cap_drop));
         json_object_set_new(o, "caps", caps);
     }
+    json_t *limits = json_array();
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        const struct rlimit_op *r = &p->rlimits[i];
+        json_t *l = json_pack("{s:s}", "option", r->option);
+        json_object_set_new(l, "soft", r->soft == RLIM_INFINITY ? json_string("unlimited") : json_integer((json_int_t)r->soft));
+        if (r->hard_given)
+            json_object_set_new(l, "hard", r->hard == RLIM_INFINITY ? json_string("unlimited") : json_integer((json_int_t)r->hard));
+        json_array_append_new(limits, l);
+    }
+    json_object_set_new(o, "rlimits", limits);
+    if (p->timeout_ms)
+        json_object_set_new(o, "timeout-ms", json_integer((json_int_t)p->timeout_ms));
+    json_object_set_new(o, "root-readonly", json_boolean(p->root_readonly));
     json_object_set_new(o, "new-session", json_boolean(p->new_session));
     json_object_set_new(o, "die-with-parent", json_boolean(p->die_with_parent));
     json_object_set_new(o, "as-pid-1", json_boolean(p->as_pid_1));

@@ -45,6 +45,7 @@ enum {
     STEP_DEVICES = 1u << 1, /* keep device nodes usable (no MS_NODEV) */
     STEP_TRY = 1u << 2,     /* a missing source skips the step */
     STEP_TMP = 1u << 3,     /* overlay writes go to a private tmpfs */
+    STEP_EXPOSE = 1u << 4,  /* --rw/--ro: directories made to hold it stay read-only */
 };
 
 #define PERMS_UNSET (-1)
@@ -62,6 +63,14 @@ struct step {
     int fd;    /* --bind-fd, --file, --bind-data source; -1 otherwise */
     int perms; /* from --perms (or --chmod's OCTAL); PERMS_UNSET otherwise */
     uint64_t size; /* from --size; 0 = the kernel's default */
+};
+
+/* --rlimit NAME=SOFT[:HARD], applied just before exec. */
+struct rlimit_op {
+    int resource; /* RLIMIT_* */
+    const char *option; /* "--rlimit nofile=16", for errors */
+    uint64_t soft, hard; /* RLIM_INFINITY for "unlimited" */
+    bool hard_given;     /* else the hard limit stays as it is */
 };
 
 enum env_kind { ENV_SET, ENV_UNSET, ENV_CLEAR };
@@ -141,6 +150,11 @@ struct plan {
      * effective set for root and empty otherwise. */
     bool caps_given;
     uint64_t cap_add, cap_drop;
+
+    struct rlimit_op *rlimits;
+    size_t n_rlimits;
+    uint64_t timeout_ms; /* --timeout; 0: none */
+    bool root_readonly;  /* the root tmpfs is made read-only once built (--profile agent) */
 
     bool new_session, die_with_parent, as_pid_1, level_prefix;
     bool not_a_security_boundary; /* bwrap 0.12: non-essential set-up failures only warn */

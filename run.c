@@ -46,6 +46,7 @@ struct launch {
     bool nested_userns;      /* a second user namespace once the root is built */
     bool reaper;             /* a pid 1 that reaps and reports */
     uint64_t caps;           /* what the command keeps */
+    bool caps_inheritable;   /* ...also in its inheritable and ambient sets */
     struct seccomp_programs *seccomp;
     int proc_fd;             /* host /proc: id maps and sysctls after the pivot */
     int go_pipe[2];          /* monitor -> child: the outside is ready */
@@ -132,7 +133,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->nested_userns = (l->ns & NS_USER) && p->userns_block_fd == -1 &&
                        (l->setup_uid != l->uid || l->setup_gid != l->gid || p->disable_userns);
     l->reaper = !p->as_pid_1 && ((l->ns & NS_PID) || p->n_lock_files > 0 || p->sync_fd != -1);
-    l->caps = caps_requested(p, l->real_uid == 0);
+    l->caps = caps_requested(p, l->real_uid == 0, l->in_userns, &l->caps_inheritable);
     l->selinux = (p->exec_label || p->file_label) && access("/sys/fs/selinux/enforce", F_OK) == 0;
     l->proc_fd = -1;
     l->go_pipe[0] = l->go_pipe[1] = -1;
@@ -357,7 +358,6 @@ static _Noreturn void run_child(struct launch *l)
     mode_t old_umask = umask(0);
     struct root_opts opts = {
         .own_pidns = (l->ns & NS_PID) || p->pidns_fd != -1,
-        .in_userns = l->in_userns,
         .file_label = l->selinux ? p->file_label : NULL,
     };
     build_root(p, &opts);
@@ -400,7 +400,7 @@ static _Noreturn void run_child(struct launch *l)
     if (!p->as_pid_1 && p->sync_fd != -1)
         close(p->sync_fd);
     die_with_parent(p);
-    caps_apply(l->caps, p->caps_given);
+    caps_apply(l->caps, l->caps_inheritable);
     /* Last, so the filters need not allow anything set-up does. */
     seccomp_install(l->seccomp);
 
@@ -495,14 +495,95 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child)
     }
 }
 
-static pid_t clone_child(unsigned flags, int *pidfd)
+static int send_fd(int sock, int fd)
+{
+    char data = 0, buf[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return (int)sendmsg(sock, &msg, 0);
+}
+
+static int recv_fd(int sock)
+{
+    char data, buf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf};
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+        return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+/* The pid of a pidfd's process, in our namespace. */
+static pid_t pidfd_pid(int pidfd)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+    FILE *f = fopen(path, "re");
+    int pid = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Pid: %d", &pid) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (pid <= 0)
+        die("can't find the sandbox's pid");
+    return pid;
+}
+
+static pid_t clone_child(unsigned flags, int *pidfd, unsigned extra)
 {
     struct clone_args args = {
-        .flags = flags | CLONE_PIDFD,
+        .flags = flags | CLONE_PIDFD | extra,
         .pidfd = (uint64_t)(uintptr_t)pidfd,
-        .exit_signal = SIGCHLD,
+        /* with CLONE_PARENT the kernel takes the caller's own */
+        .exit_signal = (extra & CLONE_PARENT) ? 0 : SIGCHLD,
     };
     return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+/* --pidns: after setns only our children are members, and the kernel
+ * makes a new pid namespace only from inside the one it nests in; so a
+ * short-lived helper, a member, does the clone, with CLONE_PARENT so the
+ * sandbox is still our child (as bwrap's intermediate child). */
+static pid_t clone_in_pidns(struct launch *l, int *pidfd)
+{
+    int sock[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock) < 0)
+        die_errno("socketpair");
+    if (setns(l->plan->pidns_fd, CLONE_NEWPID) < 0)
+        die_errno("Setting pidns failed");
+    pid_t helper = fork();
+    if (helper < 0)
+        die_errno("fork");
+    if (helper == 0) {
+        int fd = -1;
+        pid_t child = clone_child(clone_flags(l), &fd, CLONE_PARENT);
+        if (child == 0)
+            run_child(l);
+        if (child < 0)
+            die_errno("Creating new namespace failed");
+        /* The pid the helper sees is in the other namespace's numbering:
+         * hand over the pidfd instead. */
+        _exit(send_fd(sock[1], fd) < 0);
+    }
+    close(sock[1]);
+    *pidfd = recv_fd(sock[0]);
+    close(sock[0]);
+    close(l->plan->pidns_fd);
+    waitpid(helper, NULL, 0);
+    if (*pidfd < 0)
+        _exit(1); /* the helper said why */
+    return pidfd_pid(*pidfd);
 }
 
 static void make_pipe(int fds[2])
@@ -540,16 +621,8 @@ int run_plan(const struct plan *p)
         }
         close(p->userns_fd);
     }
-    /* Joining the pid namespace here makes our child its member directly;
-     * with --unshare-pid too, the child's new one nests inside it. */
-    if (p->pidns_fd != -1) {
-        if (setns(p->pidns_fd, CLONE_NEWPID) < 0)
-            die_errno("Setting pidns failed");
-        close(p->pidns_fd);
-    }
-
     int pidfd = -1;
-    pid_t child = clone_child(clone_flags(&l), &pidfd);
+    pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
     if (child < 0 && errno == EPERM && (l.ns & NS_USER))
         die("No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.");
     if (child < 0)

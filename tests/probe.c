@@ -164,8 +164,10 @@ static long try_call(const char *name)
         return syscall(0x40000000 | 39 /* x32 getpid */);
     if (!strcmp(name, "getpid"))
         return syscall(SYS_getpid);
-    if (!strcmp(name, "mkdir"))
+    if (!strcmp(name, "mkdir-0700"))
         return syscall(SYS_mkdirat, -100, MISSING "/x", 0700);
+    if (!strcmp(name, "mkdir-0755"))
+        return syscall(SYS_mkdirat, -100, MISSING "/x", 0755);
     fprintf(stderr, "probe: unknown call %s\n", name);
     _exit(2);
 }
