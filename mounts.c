@@ -46,6 +46,9 @@ struct builder {
     struct source *sources; /* per step, taken before anything is mounted */
     const struct root_opts *opts;
     unsigned seq;
+    bool exposing;        /* an --rw/--ro step is making its parents */
+    int *holders;         /* tmpfs mounts made to hold them, made read-only at the end */
+    size_t n_holders;
 };
 
 /* ---- thin syscall wrappers (glibc 2.36 has none for these) ---- */
@@ -155,6 +158,21 @@ static int open_in_root(struct builder *b, const char *path, uint64_t flags)
 
 /* The parent directory of DEST, created (mode PARENT_MODE) where missing.
  * *name is DEST's last component, or NULL when DEST is the root itself. */
+/* --rw/--ro: the first directory made to hold an exposed path gets a tmpfs
+ * of its own, so the rest of the chain is made there and ends up
+ * read-only, showing nothing but what is exposed below it. */
+static int hold_exposed(struct builder *b, int dir, const char *path)
+{
+    b->exposing = false;
+    int tmp = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
+    if (tmp < 0 || sys_move_mount(tmp, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        die_errno("can't mount a tmpfs to hold %s", path);
+    close(dir);
+    b->holders = talloc_realloc(b->mem, b->holders, int, b->n_holders + 1);
+    b->holders[b->n_holders++] = tmp;
+    return open_in_root(b, path, O_PATH | O_DIRECTORY);
+}
+
 static int open_parent(struct builder *b, const char *dest, mode_t parent_mode, char **name)
 {
     char *path = talloc_strdup(b->mem, dest);
@@ -189,6 +207,8 @@ static int open_parent(struct builder *b, const char *dest, mode_t parent_mode, 
                 next = -1;
             } else {
                 next = open_in_root(b, prefix, O_PATH | O_DIRECTORY);
+                if (next >= 0 && b->exposing)
+                    next = hold_exposed(b, next, prefix);
             }
         }
         int saved = errno;
@@ -393,7 +413,9 @@ static void step_bind(struct builder *b, const struct step *s, int tree)
     struct stat st;
     if (fstat(tree, &st) < 0)
         die_errno("%s: can't stat source", s->option);
+    b->exposing = s->flags & STEP_EXPOSE;
     int dest = S_ISDIR(st.st_mode) ? ensure_dir(b, s, 0755) : ensure_file(b, s, 0444);
+    b->exposing = false;
     attach(b, s, tree, dest, s->dest);
 }
 
@@ -687,6 +709,13 @@ static void make_roots(struct builder *b)
 static void enter_root(struct builder *b)
 {
     refresh_root(b);
+    for (size_t i = 0; i < b->n_holders; i++) {
+        if (sys_mount_setattr(b->holders[i], "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY) < 0)
+            die_errno("can't make the directories holding --rw/--ro paths read-only");
+        close(b->holders[i]);
+    }
+    if (b->plan->root_readonly && sys_mount_setattr(b->root_fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY) < 0)
+        die_errno("can't make the sandbox root read-only");
     if (fchdir(b->root_fd) < 0)
         die_errno("can't enter the new root");
     /* pivot_root(".", ".") stacks the old root on the new one; detaching

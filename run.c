@@ -16,11 +16,13 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <talloc.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -98,6 +100,14 @@ static void resolve(struct launch *l, const struct plan *p)
         die("--disable-userns requires --unshare-user");
     if (p->disable_userns && p->userns_block_fd != -1)
         die("--disable-userns is not compatible with  --userns-block-fd");
+
+    /* A closed fd would silently stand for one of ours once we open any. */
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (p->steps[i].fd >= 0 && fcntl(p->steps[i].fd, F_GETFD) < 0)
+            die_errno("%s", p->steps[i].option);
+    /* --timeout ends the whole sandbox: that takes a pid namespace. */
+    if (p->timeout_ms)
+        l->ns |= NS_PID;
 
     /* Without setuid, only a user namespace gives us the right to mount. */
     if (l->real_uid != 0 && p->userns_fd == -1)
@@ -282,6 +292,30 @@ static void close_fds_except(int a, int b)
     syscall(SYS_close_range, from, ~0u, 0);
 }
 
+static void apply_rlimits(const struct plan *p)
+{
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        const struct rlimit_op *r = &p->rlimits[i];
+        struct rlimit lim;
+        if (getrlimit(r->resource, &lim) < 0)
+            die_errno("%s", r->option);
+        lim.rlim_cur = r->soft;
+        if (r->hard_given)
+            lim.rlim_max = r->hard;
+        if (lim.rlim_cur > lim.rlim_max)
+            die("%s: the soft limit is above the hard limit %llu", r->option, (unsigned long long)lim.rlim_max);
+        if (setrlimit(r->resource, &lim) < 0)
+            die_errno("%s", r->option);
+    }
+}
+
+/* --timeout: pid 1 gets signals from outside only through a handler;
+ * pass SIGTERM on to everything else in the namespace. */
+static void forward_to_all(int sig)
+{
+    kill(-1, sig);
+}
+
 static _Noreturn void reap(const struct launch *l, pid_t command)
 {
     const struct plan *p = l->plan;
@@ -299,6 +333,10 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
             die_errno("Unable to lock file %s", p->lock_files[i]);
     }
     die_with_parent(p);
+    if (p->timeout_ms) {
+        struct sigaction sa = {.sa_handler = forward_to_all, .sa_flags = SA_RESTART};
+        sigaction(SIGTERM, &sa, NULL);
+    }
     seccomp_install(l->seccomp);
     int status = 1;
     for (;;) {
@@ -400,6 +438,7 @@ static _Noreturn void run_child(struct launch *l)
     if (!p->as_pid_1 && p->sync_fd != -1)
         close(p->sync_fd);
     die_with_parent(p);
+    apply_rlimits(p);
     caps_apply(l->caps, l->caps_inheritable);
     /* Last, so the filters need not allow anything set-up does. */
     seccomp_install(l->seccomp);
@@ -475,22 +514,47 @@ static void report_exit(const struct launch *l, int status)
     close(l->plan->json_status_fd);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static int wait_child(const struct launch *l, int pidfd, pid_t child)
 {
     struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = l->event_fd, .events = POLLIN}};
+    int64_t deadline = l->plan->timeout_ms ? now_ms() + (int64_t)l->plan->timeout_ms : -1;
+    bool timed_out = false;
     for (;;) {
         /* The reaper's report comes first: pid 1 often exits right after
-         * the command, and its own status is not the command's. */
+         * the command, and its own status is not the command's.  After a
+         * timeout only the end of the whole sandbox counts. */
         uint64_t v;
-        if (l->event_fd >= 0 && read(l->event_fd, &v, sizeof v) == sizeof v)
+        if (!timed_out && l->event_fd >= 0 && read(l->event_fd, &v, sizeof v) == sizeof v)
             return (int)v - 1;
         siginfo_t info = {0};
         if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) == 0 && info.si_pid == child) {
+            if (timed_out)
+                return 124; /* as timeout(1) */
             if (info.si_code == CLD_EXITED)
                 return info.si_status;
             return 128 + info.si_status;
         }
-        if (poll(fds, l->event_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+        int wait = -1;
+        if (deadline >= 0) {
+            int64_t left = deadline - now_ms();
+            if (left <= 0) {
+                /* SIGTERM first, SIGKILL 2 s later; killing pid 1 ends
+                 * every process of its namespace. */
+                syscall(SYS_pidfd_send_signal, pidfd, timed_out ? SIGKILL : SIGTERM, NULL, 0);
+                deadline = timed_out ? -1 : now_ms() + 2000;
+                timed_out = true;
+                continue;
+            }
+            wait = (int)left;
+        }
+        if (poll(fds, !timed_out && l->event_fd >= 0 ? 2 : 1, wait) < 0 && errno != EINTR)
             die_errno("poll");
     }
 }

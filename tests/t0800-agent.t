@@ -1,0 +1,205 @@
+#!/bin/sh
+test_description='--profile agent, --rw/--ro, --timeout, --rlimit'
+. "$(dirname "$0")/lib.sh"
+
+PROBE=$tests_dir/bin/probe
+[ -x "$PROBE" ] && test_set_prereq PROBE
+
+# A workspace with a sibling and a secret next to it, as under a home.
+test_expect_success 'set up a workspace' '
+    top=$(mktemp -d "${TMPDIR:-/tmp}/bwrapper-agent.XXXXXX") &&
+    mkdir -p "$top/home/.ssh" "$top/home/proj/.git" "$top/home/sibling" &&
+    echo secret >"$top/home/.ssh/id" &&
+    echo mine >"$top/home/sibling/file" &&
+    echo "$top" >top
+'
+top=$(cat top 2>/dev/null)
+proj=$top/home/proj
+agent() { "$BWRAPPER" --profile agent --rw "$proj" "$@"; }
+
+test_expect_success 'writing in the --rw directory works and lands on the host as the caller' '
+    agent -- sh -c "echo out >\"$proj/new\"" &&
+    echo out >expect && test_cmp expect "$proj/new" &&
+    test "$(stat -c %u "$proj/new")" = "$(id -u)"
+'
+
+test_expect_success 'the --rw directory is the working directory when the caller is in it' '
+    (cd "$proj" && agent -- pwd) >out &&
+    echo "$proj" >expect && test_cmp expect out
+'
+
+for where in "$top/home" "$top" / /home /usr /etc; do
+    # mkdir -p: EROFS whether or not $where exists inside
+    test_expect_success "writing in $where fails with EROFS" "
+        test_expect_code 1 agent -- mkdir -p '$where/bwrapper-agent-x' 2>err &&
+        grep -q 'Read-only file system' err &&
+        ! test -e '$where/bwrapper-agent-x'
+    "
+done
+
+test_expect_success 'mkdir in a directory made to hold the workspace fails (EROFS)' '
+    test_expect_code 1 agent -- mkdir "$top/home/new" 2>err &&
+    grep -q "Read-only file system" err
+'
+
+test_expect_success 'the siblings of the workspace are not visible' '
+    agent -- ls -A "$top/home" >out &&
+    echo proj >expect && test_cmp expect out
+'
+
+test_expect_success '~/.ssh next to the workspace is not visible unless exposed' '
+    test_expect_code 1 agent -- cat "$top/home/.ssh/id" 2>err &&
+    grep -q "No such file" err &&
+    agent --ro "$top/home/.ssh" -- cat "$top/home/.ssh/id" >out &&
+    echo secret >expect && test_cmp expect out
+'
+
+test_expect_success 'the real home of the caller is not visible' '
+    agent -- sh -c "test ! -e \"\$HOME\"" 
+'
+
+test_expect_success '--ro inside --rw is read-only, given after it' '
+    test_expect_code 1 agent --ro "$proj/.git" -- touch "$proj/.git/x" 2>err &&
+    grep -q "Read-only file system" err &&
+    agent --ro "$proj/.git" -- touch "$proj/y" && test -e "$proj/y"
+'
+
+test_expect_success '--ro inside --rw is read-only, given before it' '
+    test_expect_code 1 "$BWRAPPER" --profile agent --ro "$proj/.git" --rw "$proj" -- \
+        touch "$proj/.git/x" 2>err &&
+    grep -q "Read-only file system" err &&
+    "$BWRAPPER" --profile agent --ro "$proj/.git" --rw "$proj" -- touch "$proj/z" && test -e "$proj/z"
+'
+
+test_expect_success '--rw resolves a symlink and exposes its target' '
+    ln -s "$proj" "$top/link" &&
+    "$BWRAPPER" --profile agent --rw "$top/link" -- sh -c "test -d \"$proj\" && test ! -e \"$top/link\""
+'
+
+test_expect_success '--rw takes a path relative to the caller'"'"'s directory' '
+    (cd "$top/home" && "$BWRAPPER" --profile agent --rw proj -- touch "$proj/rel") &&
+    test -e "$proj/rel"
+'
+
+test_expect_success 'a nonexistent --rw path is a clear error' '
+    test_expect_code 1 "$BWRAPPER" --profile agent --rw "$top/nope" -- true 2>err &&
+    echo "bwrapper: --rw $top/nope: No such file or directory" >expect &&
+    test_cmp expect err
+'
+
+test_expect_success 'an unknown profile is a clear error' '
+    test_expect_code 1 "$BWRAPPER" --profile nope -- true 2>err &&
+    grep -q "^bwrapper: --profile nope: unknown profile" err
+'
+
+test_expect_success '--print-plan shows the expansion of the profile' '
+    "$BWRAPPER" --print-plan --profile agent --rw "$proj" true >plan &&
+    /usr/bin/python3 -c "
+import json
+p = json.load(open(\"plan\"))
+assert p[\"root-readonly\"] is True
+assert p[\"seccomp-profile\"] == \"default\"
+assert \"net\" in p[\"namespaces\"] and \"pid\" in p[\"namespaces\"], p[\"namespaces\"]
+assert p[\"new-session\"] and p[\"die-with-parent\"]
+kinds = [(s[\"kind\"], s[\"dest\"]) for s in p[\"steps\"]]
+for k in [(\"bind\", \"/usr\"), (\"proc\", \"/proc\"), (\"dev\", \"/dev\"), (\"tmpfs\", \"/tmp\")]:
+    assert k in kinds, k
+assert p[\"steps\"][-1][\"expose\"] is True
+"
+'
+
+test_expect_success 'options after the profile override it (--share-net)' '
+    "$BWRAPPER" --print-plan --profile agent --share-net true >plan &&
+    ! grep -q "\"net\"" plan
+'
+
+test_expect_success 'the environment is reduced to the kept variables' '
+    env SECRET_TOKEN=x LC_TIME=C "$BWRAPPER" --profile agent -- env >out &&
+    ! grep -q SECRET_TOKEN out &&
+    grep -q "^LC_TIME=C$" out &&
+    grep -q "^PATH=" out
+'
+
+test_expect_success 'no capabilities are left' '
+    agent -- grep ^CapEff /proc/self/status >out &&
+    printf "CapEff:\t0000000000000000\n" >expect && test_cmp expect out
+'
+
+test_expect_success 'no network: a listener on the host loopback is unreachable' '
+    /usr/bin/python3 -c "
+import socket, sys, subprocess
+s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(1)
+port = s.getsockname()[1]
+code = \"import socket; socket.create_connection((\\\"127.0.0.1\\\", %d), timeout=2)\" % port
+outside = subprocess.run([\"/usr/bin/python3\", \"-c\", code]).returncode
+inside = subprocess.run([sys.argv[1], \"--profile\", \"agent\", \"--\", \"/usr/bin/python3\", \"-c\", code],
+                        stderr=subprocess.DEVNULL).returncode
+assert outside == 0, outside
+assert inside != 0, inside
+" "$BWRAPPER"
+'
+
+test_expect_success PROBE 'ptrace and TIOCSTI are denied by the default seccomp profile' '
+    "$BWRAPPER" --profile agent --ro "$tests_dir/bin" -- "$PROBE" ptrace tiocsti </dev/null >out &&
+    printf "%s\n" "ptrace EPERM" "tiocsti EPERM" >expect && test_cmp expect out
+'
+
+test_expect_success '--timeout ends the sandbox with 124 and leaves no process' '
+    mark=bwrapper-timeout-$$ &&
+    start=$(date +%s) &&
+    test_expect_code 124 "$BWRAPPER" --profile agent --timeout 1 -- \
+        sh -c "sh -c \"sleep 30; : $mark\" & sleep 31; : $mark" &&
+    end=$(date +%s) &&
+    test $((end - start)) -lt 5 &&
+    ! pgrep -f "$mark"
+'
+
+test_expect_success '--timeout uses SIGKILL when SIGTERM is ignored' '
+    start=$(date +%s) &&
+    test_expect_code 124 "$BWRAPPER" --ro-bind / / --timeout 0.5 -- sh -c "trap \"\" TERM; sleep 30" &&
+    end=$(date +%s) &&
+    test $((end - start)) -lt 6
+'
+
+test_expect_success '--timeout does not touch a command that ends in time' '
+    test_expect_code 3 "$BWRAPPER" --ro-bind / / --timeout 10 -- sh -c "exit 3"
+'
+
+test_expect_success 'a bad --timeout is an error' '
+    test_expect_code 1 "$BWRAPPER" --ro-bind / / --timeout -1 true 2>err &&
+    grep -q "^bwrapper: --timeout -1: expected a positive number of seconds" err &&
+    test_expect_code 1 "$BWRAPPER" --ro-bind / / --timeout abc true
+'
+
+test_expect_success '--rlimit nofile=16 shows in ulimit -n, the hard limit stays' '
+    "$BWRAPPER" --ro-bind / / --rlimit nofile=16 -- sh -c "ulimit -n; ulimit -Hn" >out &&
+    { echo 16; ulimit -Hn; } >expect && test_cmp expect out
+'
+
+test_expect_success '--rlimit with soft:hard and unlimited' '
+    "$BWRAPPER" --ro-bind / / --rlimit core=0:0 --rlimit fsize=unlimited -- \
+        sh -c "ulimit -c; ulimit -Hc; ulimit -f" >out &&
+    printf "%s\n" 0 0 unlimited >expect && test_cmp expect out
+'
+
+test_expect_success '--rlimit fsize stops a write past the limit' '
+    test_must_fail "$BWRAPPER" --ro-bind / / --tmpfs /tmp --rlimit fsize=1024 -- \
+        sh -c "head -c 4096 /dev/zero >/tmp/f"
+'
+
+test_expect_success 'bad --rlimit names and values are errors' '
+    test_expect_code 1 "$BWRAPPER" --ro-bind / / --rlimit bogus=1 true 2>err &&
+    grep -q "^bwrapper: --rlimit bogus=1: unknown limit" err &&
+    test_expect_code 1 "$BWRAPPER" --ro-bind / / --rlimit nofile=abc true 2>err &&
+    grep -q "not a number" err &&
+    test_expect_code 1 "$BWRAPPER" --ro-bind / / --rlimit nofile=10:5 true 2>err &&
+    grep -q "soft limit is above the hard one" err &&
+    test_expect_code 1 "$BWRAPPER" --ro-bind / / --rlimit nofile true 2>err &&
+    grep -q "NAME=SOFT" err
+'
+
+test_expect_success 'clean up the workspace' '
+    rm -rf "$top"
+'
+
+test_done
