@@ -373,7 +373,6 @@ static _Noreturn void run_child(struct launch *l)
         close(p->info_fd);
     if (p->json_status_fd != -1)
         close(p->json_status_fd);
-    die_with_parent(p);
 
     if (l->go_pipe[0] >= 0) {
         char c;
@@ -381,6 +380,9 @@ static _Noreturn void run_child(struct launch *l)
             ;
         close_fd(&l->go_pipe[0]);
     }
+    /* After the go-ahead: with --pidns we are reparented to the monitor
+     * first, and a reparenting counts as a parent's death. */
+    die_with_parent(p);
     if ((l->ns & NS_USER) && p->userns_block_fd == -1)
         write_id_maps(l->proc_fd, l->setup_uid, l->real_uid, l->setup_gid, l->real_gid, true);
     if (p->userns_fd != -1) {
@@ -615,37 +617,46 @@ static pid_t clone_child(unsigned flags, int *pidfd, unsigned extra)
     return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 
-/* --pidns: after setns only our children are members, and the kernel
- * makes a new pid namespace only from inside the one it nests in; so a
- * short-lived helper, a member, does the clone, with CLONE_PARENT so the
- * sandbox is still our child (as bwrap's intermediate child). */
+/* --pidns: only children of a process that joined it are members, and
+ * the kernel makes a new pid namespace only from inside the one it nests
+ * in.  We stay out (a joined namespace may not let us back), so: a helper
+ * joins, its child (a member) clones the sandbox with CLONE_PARENT, the
+ * helper exits, and the sandbox comes to us as its subreaper.  The pid
+ * seen in there is in other numbering: the pidfd travels instead. */
 static pid_t clone_in_pidns(struct launch *l, int *pidfd)
 {
     int sock[2];
     if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock) < 0)
         die_errno("socketpair");
-    if (setns(l->plan->pidns_fd, CLONE_NEWPID) < 0)
-        die_errno("Setting pidns failed");
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
     pid_t helper = fork();
     if (helper < 0)
         die_errno("fork");
     if (helper == 0) {
-        int fd = -1;
-        pid_t child = clone_child(clone_flags(l), &fd, CLONE_PARENT);
-        if (child == 0)
-            run_child(l);
-        if (child < 0)
-            die_errno("Creating new namespace failed");
-        /* The pid the helper sees is in the other namespace's numbering:
-         * hand over the pidfd instead. */
-        _exit(send_fd(sock[1], fd) < 0);
+        if (setns(l->plan->pidns_fd, CLONE_NEWPID) < 0)
+            die_errno("Setting pidns failed");
+        pid_t member = fork();
+        if (member < 0)
+            die_errno("fork");
+        if (member == 0) {
+            int fd = -1;
+            pid_t child = clone_child(clone_flags(l), &fd, CLONE_PARENT);
+            if (child == 0)
+                run_child(l);
+            if (child < 0)
+                die_errno("Creating new namespace failed");
+            _exit(send_fd(sock[1], fd) < 0);
+        }
+        int st;
+        _exit(waitpid(member, &st, 0) == member && WIFEXITED(st) ? WEXITSTATUS(st) : 1);
     }
     close(sock[1]);
     *pidfd = recv_fd(sock[0]);
     close(sock[0]);
     close(l->plan->pidns_fd);
-    waitpid(helper, NULL, 0);
-    if (*pidfd < 0)
+    int st;
+    if (waitpid(helper, &st, 0) != helper || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || *pidfd < 0)
         _exit(1); /* the helper said why */
     return pidfd_pid(*pidfd);
 }
@@ -670,7 +681,7 @@ int run_plan(const struct plan *p)
 
     if ((l.ns & NS_USER) && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         die_errno("can't open /proc");
-    if (p->info_fd != -1 || p->json_status_fd != -1 || p->userns_block_fd != -1)
+    if (p->info_fd != -1 || p->json_status_fd != -1 || p->userns_block_fd != -1 || p->pidns_fd != -1)
         make_pipe(l.go_pipe);
     if (p->json_status_fd != -1)
         make_pipe(l.exec_pipe);
