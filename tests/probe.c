@@ -142,6 +142,19 @@ static long try_call(const char *name)
         return try_clone(CLONE_NEWUSER | CLONE_NEWNS);
     if (!strcmp(name, "clone-newnet"))
         return try_clone(CLONE_NEWUSER | CLONE_NEWNET);
+    /* one flag alone: needs CAP_SYS_ADMIN (run under --cap-add ALL) */
+    if (!strcmp(name, "clone-only-newns"))
+        return try_clone(CLONE_NEWNS);
+    if (!strcmp(name, "clone-only-newuts"))
+        return try_clone(CLONE_NEWUTS);
+    if (!strcmp(name, "clone-only-newipc"))
+        return try_clone(CLONE_NEWIPC);
+    if (!strcmp(name, "clone-only-newpid"))
+        return try_clone(CLONE_NEWPID);
+    if (!strcmp(name, "clone-only-newnet"))
+        return try_clone(CLONE_NEWNET);
+    if (!strcmp(name, "clone-only-newcgroup"))
+        return try_clone(CLONE_NEWCGROUP);
     if (!strcmp(name, "tiocsti")) /* on stdin: a terminal, or ENOTTY */
         return ioctl(0, TIOCSTI, &c);
     if (!strcmp(name, "tiocsti-high")) /* the same request with high bits set */

@@ -42,6 +42,22 @@ for call in $ALLOWED; do
     "
 done
 
+# Each CLONE_NEW* flag on its own, with the capability to use it, so only
+# the filter can say no.
+FLAGS="clone-only-newns clone-only-newuts clone-only-newipc clone-only-newpid
+clone-only-newnet clone-only-newcgroup"
+test_expect_success PROBE 'with CAP_SYS_ADMIN, clone with one CLONE_NEW* flag works without the profile' '
+    "$BWRAPPER" $SANDBOX_ARGS --unshare-user --cap-add ALL "$PROBE" $FLAGS >caps-free &&
+    ! grep -v " ok$" caps-free
+'
+for call in $FLAGS; do
+    test_expect_success PROBE "default profile: $call fails with EPERM even with CAP_SYS_ADMIN" "
+        \"\$BWRAPPER\" \$SANDBOX_ARGS --unshare-user --cap-add ALL --seccomp-profile default \
+            \"\$PROBE\" $call >out &&
+        grep -qx '$call EPERM' out
+    "
+done
+
 test_expect_success PROBE 'clone3 fails with ENOSYS, so libc falls back to clone' '
     grep -qx "clone3 ENOSYS" inside &&
     ! grep -qx "clone3 ENOSYS" outside
