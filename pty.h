@@ -21,8 +21,9 @@ void pty_open(const char *ptmx, int *controller, int *replica);
  * --console-socket.  0, or -1 with errno. */
 int pty_send_controller(int sock, int fd);
 
-/* Receive the fd sent over SOCK (by pty_send_controller or an OCI runtime;
- * extra data such as runc's pty name is ignored, extra fds are closed).
+/* Receive the fd sent over SOCK (by pty_send_controller or an OCI runtime,
+ * through the connection accept() gave on the --console-socket; extra data
+ * such as runc's pty name is ignored, extra fds are closed).
  * The fd is O_CLOEXEC.  -1 if the sender closed the socket without sending
  * one (it failed and said why), or with errno on a socket error. */
 int pty_recv_controller(int sock);

@@ -197,6 +197,11 @@ test_expect_success DRIVE 'a failure inside is shown through the pty, and the te
     status_is 1 && grep -q "^bwrapper: execvp /nonexistent-command: No such file or directory$" out
 '
 
+test_expect_success DRIVE 'a set-up failure before the pty exists is reported, with status 1' '
+    drive -g -- "$BWRAPPER" $BOX --ro-bind /nonexistent-source /x --pty true &&
+    status_is 1 && grep -q "^bwrapper: .*/nonexistent-source.*No such file or directory$" out
+'
+
 test_expect_success DRIVE '--timeout ends the command: 124, and the terminal is restored' '
     drive -g -- "$BWRAPPER" $BOX --timeout 0.2 --pty sleep 10 && status_is 124
 '
