@@ -29,7 +29,7 @@ LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
-SRCS := bwrapper.c plan.c run.c mounts.c caps.c seccomp.c util.c
+SRCS := bwrapper.c plan.c run.c mounts.c caps.c seccomp.c pty.c util.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 
 # Debian packages for the build and for the tests (reference bwrap, TAP
@@ -57,7 +57,7 @@ $(BUILD):
 	mkdir -p $@
 
 # Test helpers: plain builds (never sanitized), copied with the tests.
-TEST_BINS := tests/bin/probe
+TEST_BINS := tests/bin/probe tests/bin/ptydrive
 tests/bin/%: tests/%.c
 	@mkdir -p tests/bin
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<

@@ -644,6 +644,7 @@ static const struct option_def options[] = {
     OPT("--ro", 1, h_expose, STEP_RO, "PATH", "Expose host PATH read-only at the same path"),
     OPT("--timeout", 1, h_timeout, 0, "SECONDS", "After SECONDS, SIGTERM the sandbox, SIGKILL 2 s later; exit 124"),
     OPT("--rlimit", 1, h_rlimit, 0, "NAME=SOFT[:HARD]", "Set a resource limit just before exec (e.g. nofile=1024)"),
+    OPT("--pty", 0, h_flag, offsetof(struct plan, pty), "", "Run the command on a new pseudo-terminal, relayed to ours"),
     OPT("--seccomp-profile", 1, h_seccomp_profile, 0, "PROFILE",
         "Filter system calls with PROFILE: default, or an OCI/Docker JSON profile file"),
     OPT("--print-seccomp", 0, h_print, PRINT_SECCOMP, "", "Print the --seccomp-profile as JSON and exit"),

@@ -512,7 +512,7 @@ static void step_dev(struct builder *b, const struct step *s)
     close(pts);
     close(at);
     make_symlink(s, dev, "pts/ptmx", "ptmx");
-    char *tty = isatty(STDOUT_FILENO) ? ttyname(STDOUT_FILENO) : NULL;
+    char *tty = !b->opts->no_console && isatty(STDOUT_FILENO) ? ttyname(STDOUT_FILENO) : NULL;
     if (tty != NULL)
         bind_node(s, dev, "console", tty);
     close(dev);

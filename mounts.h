@@ -10,6 +10,7 @@
 struct root_opts {
     bool own_pidns;         /* --proc mounts a new procfs, not the host's */
     const char *file_label; /* SELinux context for new filesystems, or NULL */
+    bool no_console;        /* --pty: the caller's terminal is not bound on <dev>/console */
 };
 
 /* Apply every step in order on a fresh tmpfs root and pivot into it.

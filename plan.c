@@ -183,6 +183,7 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
         json_object_set_new(o, "timeout-ms", json_integer((json_int_t)p->timeout_ms));
     json_object_set_new(o, "root-readonly", json_boolean(p->root_readonly));
     json_object_set_new(o, "new-session", json_boolean(p->new_session));
+    json_object_set_new(o, "pty", json_boolean(p->pty));
     json_object_set_new(o, "die-with-parent", json_boolean(p->die_with_parent));
     json_object_set_new(o, "as-pid-1", json_boolean(p->as_pid_1));
     json_object_set_new(o, "level-prefix", json_boolean(p->level_prefix));

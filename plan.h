@@ -156,6 +156,7 @@ struct plan {
     uint64_t timeout_ms; /* --timeout; 0: none */
     bool root_readonly;  /* the root tmpfs is made read-only once built (--profile agent) */
 
+    bool pty; /* the command on a new pseudo-terminal, in its own session, relayed to ours */
     bool new_session, die_with_parent, as_pid_1, level_prefix;
     bool not_a_security_boundary; /* bwrap 0.12: non-essential set-up failures only warn */
 

@@ -28,6 +28,7 @@
 #include "caps.h"
 #include "mounts.h"
 #include "plan.h"
+#include "pty.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -54,6 +55,8 @@ struct launch {
     int go_pipe[2];          /* monitor -> child: the outside is ready */
     int exec_pipe[2];        /* child -> monitor: one byte before exec, two if exec failed */
     int event_fd;            /* reaper -> monitor: the command's exit status + 1 */
+    int pty_sock[2];         /* --pty with a new /dev: sandbox -> monitor, the pty's controller */
+    int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
 };
 
 static bool kernel_has_ns(const char *name)
@@ -149,6 +152,8 @@ static void resolve(struct launch *l, const struct plan *p)
     l->go_pipe[0] = l->go_pipe[1] = -1;
     l->exec_pipe[0] = l->exec_pipe[1] = -1;
     l->event_fd = -1;
+    l->pty_sock[0] = l->pty_sock[1] = -1;
+    l->pty_controller = l->pty_replica = -1;
 }
 
 static unsigned clone_flags(const struct launch *l)
@@ -316,6 +321,15 @@ static void forward_to_all(int sig)
     kill(-1, sig);
 }
 
+/* --pty: SIGINT, SIGTERM and SIGHUP forwarded by the monitor are for the
+ * command; pid 1 would ignore them, another reaper die of them. */
+static volatile pid_t reaped_command;
+
+static void forward_to_command(int sig)
+{
+    kill(reaped_command, sig);
+}
+
 static _Noreturn void reap(const struct launch *l, pid_t command)
 {
     const struct plan *p = l->plan;
@@ -333,6 +347,14 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
             die_errno("Unable to lock file %s", p->lock_files[i]);
     }
     die_with_parent(p);
+    if (p->pty) {
+        reaped_command = command;
+        struct sigaction sa = {.sa_handler = forward_to_command, .sa_flags = SA_RESTART};
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
+    /* Everything in the namespace, the command included. */
     if (p->timeout_ms) {
         struct sigaction sa = {.sa_handler = forward_to_all, .sa_flags = SA_RESTART};
         sigaction(SIGTERM, &sa, NULL);
@@ -364,11 +386,33 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+/* --pty: with a new /dev the pty comes from the sandbox's own devpts, so
+ * its /dev/pts/N exists inside, and the monitor gets the controller the
+ * way an OCI runtime hands it over.  Without, it is the one the monitor
+ * opened from the caller's /dev/ptmx (see run_plan).  From here on the
+ * sandbox holds nothing of the caller's terminal. */
+static void enter_pty(struct launch *l)
+{
+    int replica = l->pty_replica;
+    if (l->pty_sock[1] >= 0) {
+        int controller;
+        pty_open("/dev/ptmx", &controller, &replica);
+        if (pty_send_controller(l->pty_sock[1], controller) < 0)
+            die_errno("--pty: can't pass the pty to the monitor");
+        close(controller);
+        close_fd(&l->pty_sock[1]);
+    }
+    pty_take_stdio(replica);
+    l->pty_replica = -1;
+}
+
 static _Noreturn void run_child(struct launch *l)
 {
     const struct plan *p = l->plan;
     close_fd(&l->go_pipe[1]);
     close_fd(&l->exec_pipe[0]);
+    close_fd(&l->pty_sock[0]);
+    close_fd(&l->pty_controller);
     if (p->info_fd != -1)
         close(p->info_fd);
     if (p->json_status_fd != -1)
@@ -399,6 +443,7 @@ static _Noreturn void run_child(struct launch *l)
     struct root_opts opts = {
         .own_pidns = (l->ns & NS_PID) || p->pidns_fd != -1,
         .file_label = l->selinux ? p->file_label : NULL,
+        .no_console = p->pty,
     };
     build_root(p, &opts);
     if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
@@ -409,6 +454,11 @@ static _Noreturn void run_child(struct launch *l)
         enter_nested_userns(l);
     if ((p->disable_userns || p->assert_userns_disabled) && unshare(CLONE_NEWUSER) == 0)
         die("creation of new user namespaces was not disabled as requested");
+    /* After /dev is built, in the namespace the command runs in (the pty
+     * is the opener's), and before the reaper, which must not keep the
+     * caller's terminal either. */
+    if (p->pty)
+        enter_pty(l);
     close_fd(&l->proc_fd);
     if (l->in_userns)
         caps_limit_bounding(l->caps);
@@ -439,6 +489,10 @@ static _Noreturn void run_child(struct launch *l)
     close_fd(&l->event_fd);
     if (!p->as_pid_1 && p->sync_fd != -1)
         close(p->sync_fd);
+    /* The command leads the pty's session, as a login shell leads a
+     * terminal's; the reaper stays out of it. */
+    if (p->pty)
+        pty_become_session();
     die_with_parent(p);
     apply_rlimits(p);
     caps_apply(l->caps, l->caps_inheritable);
@@ -523,9 +577,10 @@ static int64_t now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static int wait_child(const struct launch *l, int pidfd, pid_t child)
+/* RELAY (--pty, or NULL) is kept going meanwhile. */
+static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay)
 {
-    struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = l->event_fd, .events = POLLIN}};
+    struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
     int64_t deadline = l->plan->timeout_ms ? now_ms() + (int64_t)l->plan->timeout_ms : -1;
     bool timed_out = false;
     for (;;) {
@@ -556,8 +611,16 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child)
             }
             wait = (int)left;
         }
-        if (poll(fds, !timed_out && l->event_fd >= 0 ? 2 : 1, wait) < 0 && errno != EINTR)
-            die_errno("poll");
+        fds[1] = (struct pollfd){.fd = timed_out ? -1 : l->event_fd, .events = POLLIN};
+        nfds_t n = relay ? 2 + pty_relay_poll_fds(relay, fds + 2) : 2;
+        if (poll(fds, n, wait) < 0) {
+            if (errno != EINTR)
+                die_errno("poll");
+            continue;
+        }
+        /* Once every replica is closed only the status is still to come. */
+        if (relay && !pty_relay_handle(relay, fds + 2))
+            relay = NULL;
     }
 }
 
@@ -661,6 +724,37 @@ static pid_t clone_in_pidns(struct launch *l, int *pidfd)
     return pidfd_pid(*pidfd);
 }
 
+/* Does the plan mount a new /dev, with its own devpts?  ("/dev", "dev/"
+ * and "//dev" all name it.) */
+static bool mounts_new_dev(const struct plan *p)
+{
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const char *d = p->steps[i].dest;
+        if (p->steps[i].kind != STEP_DEV)
+            continue;
+        d += strspn(d, "/");
+        if (strncmp(d, "dev", 3) == 0 && d[3 + strspn(d + 3, "/")] == '\0')
+            return true;
+    }
+    return false;
+}
+
+/* --pty: the controller, from the sandbox or opened before the clone. */
+static struct pty_relay *start_relay(struct launch *l, int pidfd, void *mem)
+{
+    int controller = l->pty_controller;
+    l->pty_controller = -1;
+    if (l->pty_sock[0] >= 0) {
+        controller = pty_recv_controller(l->pty_sock[0]);
+        if (controller < 0 && errno != ENOMSG)
+            die_errno("--pty: can't receive the pty");
+        close_fd(&l->pty_sock[0]);
+    }
+    /* No controller: set-up failed inside, which said why; its status is
+     * all there is to wait for. */
+    return controller < 0 ? NULL : pty_relay_begin(mem, controller, pidfd);
+}
+
 static void make_pipe(int fds[2])
 {
     if (pipe2(fds, O_CLOEXEC) < 0)
@@ -687,6 +781,14 @@ int run_plan(const struct plan *p)
         make_pipe(l.exec_pipe);
     if (l.reaper && (l.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
         die_errno("eventfd");
+    /* With no new /dev there is no devpts of the sandbox's own; a pty from
+     * the caller's /dev/ptmx is the one whose /dev/pts/N shows inside when
+     * /dev is bound, and opening it here works even where the sandbox
+     * could not (a nodev bind of /dev, no /dev at all). */
+    if (p->pty && mounts_new_dev(p) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, l.pty_sock) < 0)
+        die_errno("socketpair");
+    if (p->pty && !mounts_new_dev(p))
+        pty_open("/dev/ptmx", &l.pty_controller, &l.pty_replica);
 
     if (p->userns_fd != -1) {
         if (setns(p->userns_fd, CLONE_NEWUSER) < 0) {
@@ -709,6 +811,8 @@ int run_plan(const struct plan *p)
     close_fd(&l.go_pipe[0]);
     close_fd(&l.exec_pipe[1]);
     close_fd(&l.proc_fd);
+    close_fd(&l.pty_sock[1]);
+    close_fd(&l.pty_replica);
     die_with_parent(p);
     report_start(&l, child);
     if (p->userns_block_fd != -1) {
@@ -718,7 +822,10 @@ int run_plan(const struct plan *p)
         close(p->userns_block_fd);
     }
     close_fd(&l.go_pipe[1]);
-    int status = wait_child(&l, pidfd, child);
+    struct pty_relay *relay = p->pty ? start_relay(&l, pidfd, mem) : NULL;
+    int status = wait_child(&l, pidfd, child, relay);
+    if (relay != NULL)
+        pty_relay_end(relay);
     report_exit(&l, status);
     talloc_free(mem);
     return status;

@@ -10,6 +10,8 @@
 #include <talloc.h>
 #include <unistd.h>
 
+int saved_tty_fd = -1;
+struct termios saved_tty_mode;
 const char *prog_name = "bwrapper";
 bool level_prefix;
 int sandbox_pidfd = -1;
@@ -18,6 +20,9 @@ int sandbox_pidfd = -1;
  * may be waiting for a go-ahead that exiting would give it. */
 static _Noreturn void exit_failed(void)
 {
+    /* Left raw, the caller's terminal would not even echo. */
+    if (saved_tty_fd >= 0)
+        (void)tcsetattr(saved_tty_fd, TCSANOW, &saved_tty_mode);
     if (sandbox_pidfd >= 0)
         syscall(SYS_pidfd_send_signal, sandbox_pidfd, SIGKILL, NULL, 0);
     _exit(1);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -13,6 +14,10 @@
 extern const char *prog_name;
 /* --level-prefix: start diagnostics with a syslog severity, "<3>". */
 extern bool level_prefix;
+/* The caller's terminal while --pty has it in raw mode, and the mode to
+ * put back (-1: none): die() restores it. */
+extern int saved_tty_fd;
+extern struct termios saved_tty_mode;
 
 /* The running sandbox's pidfd, in the monitor: die() kills it first. */
 extern int sandbox_pidfd;
