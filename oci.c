@@ -1455,6 +1455,7 @@ int oci_run(const struct plan *p)
         close(exe_fd);
     }
     die_cleanup = NULL;
+    json_decref(o.config);
     talloc_free(o.mem);
     return status;
 }
