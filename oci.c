@@ -773,7 +773,7 @@ static char **host_entry(void *mem, const char *file, unsigned id, size_t fields
     while (f && !out && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
         char **v = talloc_zero_array(mem, char *, fields);
-        char *save = NULL, *rest = talloc_strdup(v, line);
+        char *rest = talloc_strdup(v, line);
         size_t k = 0;
         for (char *c = rest; k < fields; k++) {
             char *colon = strchr(c, ':');
@@ -783,7 +783,6 @@ static char **host_entry(void *mem, const char *file, unsigned id, size_t fields
             *colon = '\0';
             c = colon + 1;
         }
-        (void)save;
         if (k >= 2 && v[2] && strtoul(v[2], NULL, 10) == id && is_utf8(line))
             out = v;
     }
@@ -801,7 +800,7 @@ static void describe_users(struct oci *o)
         const char *path = resolve(o, files[i]);
         bool given = covering(o, path) != NULL;
         for (size_t k = 0; k < o->n_files; k++)
-            given |= strcmp(o->files[k].path + 6, path) == 0 && strncmp(o->files[k].path, "rootfs", 6) == 0;
+            given |= strncmp(o->files[k].path, "rootfs", 6) == 0 && strcmp(o->files[k].path + 6, path) == 0;
         if (given)
             continue;
         char *data;
@@ -1186,6 +1185,8 @@ static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset
     }
     if (new_session && setsid() < 0)
         die_errno("setsid");
+    /* a script's interpreter opens it again through /dev/fd/N */
+    fcntl(exe_fd, F_SETFD, 0);
     syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
     die_errno("--runtime: can't run %s", argv[0]);
 }
@@ -1426,6 +1427,7 @@ int oci_run(const struct plan *p)
     int exe_fd = -1;
     if (p->emit_oci) {
         made.dir = emit_dir(o.mem, p->emit_oci);
+        json_decref(text("--emit-oci", made.dir));
     } else {
         exe = find_runtime(o.mem, p->runtime, getuid());
         exe_fd = open_runtime(exe, getuid());

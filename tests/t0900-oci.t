@@ -34,7 +34,11 @@ if test_have_prereq USER; then
     sandbox_ok crun && test_set_prereq CRUN
 fi
 if test_have_prereq ROOT && command -v runsc >/dev/null; then
-    sandbox_ok runsc && test_set_prereq RUNSC
+    if sandbox_ok runsc; then
+        test_set_prereq RUNSC
+    else
+        echo "# runsc cannot start a sandbox here (see: $BWRAPPER --runtime runsc true); its tests are skipped"
+    fi
 fi
 rm -rf "$XDG_RUNTIME_DIR"/*
 

@@ -83,7 +83,9 @@ test_expect_success 'non-UTF-8 paths are refused: JSON cannot carry them' '
     test_must_fail "$BWRAPPER" --emit-oci out $ROOT_ARGS --dir "/$bad" true 2>err &&
     grep -a "not valid UTF-8" err && test ! -e out &&
     test_must_fail "$BWRAPPER" --emit-oci out $ROOT_ARGS true "$bad" 2>err &&
-    grep -a "not valid UTF-8" err && test ! -e out
+    grep -a "not valid UTF-8" err && test ! -e out &&
+    test_must_fail "$BWRAPPER" --emit-oci "$bad/out" $ROOT_ARGS true 2>err &&
+    grep -a "not valid UTF-8" err && test ! -e "$bad/out"
 '
 
 test_expect_success 'a missing runtime is an error' '
