@@ -29,14 +29,14 @@ LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
-SRCS := bwrapper.c plan.c run.c mounts.c caps.c seccomp.c pty.c util.c
+SRCS := bwrapper.c plan.c run.c oci.c mounts.c caps.c seccomp.c pty.c util.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 
 # Debian packages for the build and for the tests (reference bwrap, TAP
 # tools, shells); `make deps` installs only the missing ones.
 DEB_BUILD := gcc make pkg-config libtalloc-dev libcap-dev libseccomp-dev libjansson-dev
 DEB_TEST := bubblewrap perl sharness python3-seccomp python3-jsonschema util-linux iproute2 procps passwd \
-            bash-completion zsh fish
+            bash-completion zsh fish runc crun runsc golang-github-opencontainers-specs-dev
 DEB_BENCH := hyperfine
 
 .PHONY: all check deps install install-bwrap-alias bench clean FORCE

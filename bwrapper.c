@@ -16,6 +16,7 @@
 #include <talloc.h>
 #include <unistd.h>
 
+#include "oci.h"
 #include "plan.h"
 #include "seccomp.h"
 #include "util.h"
@@ -240,7 +241,8 @@ static void h_share_net(struct parser *ps, const struct option_def *o, const cha
 static void warn_repeated(const struct option_def *o, bool already)
 {
     static const char *const names[] = {"--chdir", "--sync-fd", "--block-fd", "--userns-block-fd", "--info-fd",
-                                        "--json-status-fd", "--seccomp", "--hostname", "--uid", "--gid"};
+                                        "--json-status-fd", "--seccomp", "--hostname", "--uid", "--gid",
+                                        "--emit-oci", "--runtime"};
     for (size_t i = 0; already && i < N_ELEMENTS(names); i++)
         if (strcmp(o->name, names[i]) == 0)
             warn("Only the last %s option will take effect", o->name);
@@ -538,6 +540,12 @@ static void h_chmod(struct parser *ps, const struct option_def *o, const char *c
     s->perms = perms;
 }
 
+static void h_runtime_flag(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o;
+    push_string(ps->plan, &ps->plan->runtime_flags, &ps->plan->n_runtime_flags, a[0]);
+}
+
 static void h_overlay_src(struct parser *ps, const struct option_def *o, const char *const *a)
 {
     (void)o;
@@ -647,6 +655,11 @@ static const struct option_def options[] = {
     OPT("--pty", 0, h_flag, offsetof(struct plan, pty), "", "Run the command on a new pseudo-terminal, relayed to ours"),
     OPT("--seccomp-profile", 1, h_seccomp_profile, 0, "PROFILE",
         "Filter system calls with PROFILE: default, or an OCI/Docker JSON profile file"),
+    OPT("--emit-oci", 1, h_string, offsetof(struct plan, emit_oci), "DIR",
+        "Write the sandbox as an OCI bundle (DIR/config.json, DIR/rootfs) and exit"),
+    OPT("--runtime", 1, h_string, offsetof(struct plan, runtime), "NAME|PATH",
+        "Run the sandbox with the OCI runtime runc, crun or runsc"),
+    OPT("--runtime-flag", 1, h_runtime_flag, 0, "FLAG", "Pass FLAG to the OCI runtime as a global flag (repeatable)"),
     OPT("--print-seccomp", 0, h_print, PRINT_SECCOMP, "", "Print the --seccomp-profile as JSON and exit"),
     OPT("--print-plan", 0, h_print, PRINT_PLAN, "", "Print the parsed plan as JSON and exit"),
 };
@@ -781,7 +794,7 @@ int main(int argc, char **argv)
         talloc_free(ctx);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    int status = run_plan(plan);
+    int status = (plan->emit_oci || plan->runtime) ? oci_run(plan) : run_plan(plan);
     talloc_free(ctx);
     return status;
 }

@@ -188,6 +188,9 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     json_object_set_new(o, "as-pid-1", json_boolean(p->as_pid_1));
     json_object_set_new(o, "level-prefix", json_boolean(p->level_prefix));
     json_object_set_new(o, "not-a-security-boundary", json_boolean(p->not_a_security_boundary));
+    set_string(o, "emit-oci", p->emit_oci);
+    set_string(o, "runtime", p->runtime);
+    json_object_set_new(o, "runtime-flags", string_array(p->runtime_flags, p->n_runtime_flags));
     json_object_set_new(o, "command", string_array(p->argv, p->argc));
     return json_text(mem_ctx, o);
 }

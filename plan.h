@@ -1,7 +1,7 @@
 /* The plan: a plain description of one sandbox.
  *
  * bwrapper.c builds it from argv (and --args fds) without side effects;
- * the executors (run.c with mounts.c and caps.c, later oci.c) only read it.
+ * the executors (run.c with mounts.c and caps.c, and oci.c) only read it.
  * Everything hangs off one talloc context, so one talloc_free releases it. */
 #ifndef BWRAPPER_PLAN_H
 #define BWRAPPER_PLAN_H
@@ -159,6 +159,11 @@ struct plan {
     bool pty; /* the command on a new pseudo-terminal, in its own session, relayed to ours */
     bool new_session, die_with_parent, as_pid_1, level_prefix;
     bool not_a_security_boundary; /* bwrap 0.12: non-essential set-up failures only warn */
+
+    /* The OCI executor (oci.c): --emit-oci, --runtime, --runtime-flag. */
+    const char *emit_oci, *runtime;
+    const char **runtime_flags;
+    size_t n_runtime_flags;
 
     const char *const *argv; /* the command and its arguments, NULL-terminated */
     size_t argc;

@@ -643,6 +643,23 @@ static struct sock_fprog compile_profile(void *mem, const struct seccomp_profile
                                .filter = (struct sock_filter *)data};
 }
 
+json_t *seccomp_profile_to_oci_json(const struct seccomp_profile *p, uint64_t caps)
+{
+    json_t *o = seccomp_profile_to_json(p);
+    json_t *rules = json_object_get(o, "syscalls"), *kept = json_array();
+    for (size_t i = 0; i < p->n_rules; i++) {
+        if (!rule_applies(&p->rules[i], caps))
+            continue;
+        json_t *r = json_array_get(rules, i);
+        json_object_del(r, "comment");
+        json_object_del(r, "includes");
+        json_object_del(r, "excludes");
+        json_array_append(kept, r);
+    }
+    json_object_set_new(o, "syscalls", kept);
+    return o;
+}
+
 /* ---- bwrap's fd programs, and installing ---- */
 
 struct seccomp_programs {

@@ -16,6 +16,11 @@ struct seccomp_profile *seccomp_profile_read(void *mem_ctx, const char *arg);
 /* The profile as JSON, in the shape seccomp_profile_read reads. */
 json_t *seccomp_profile_to_json(const struct seccomp_profile *profile);
 
+/* The profile as OCI's linux.seccomp for a process that keeps the
+ * capabilities CAPS: Docker's conditional rules decided here, and only
+ * keys the runtime-spec schema knows. */
+json_t *seccomp_profile_to_oci_json(const struct seccomp_profile *profile, uint64_t caps);
+
 /* Read and check every program the plan names, and compile its profile
  * for a sandbox that keeps the capabilities CAPS, before anything starts. */
 struct seccomp_programs *seccomp_prepare(void *mem_ctx, const struct plan *plan, uint64_t caps);

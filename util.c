@@ -15,6 +15,7 @@ struct termios saved_tty_mode;
 const char *prog_name = "bwrapper";
 bool level_prefix;
 int sandbox_pidfd = -1;
+void (*die_cleanup)(void);
 
 /* A failure in the monitor must not leave the sandbox to go on alone: it
  * may be waiting for a go-ahead that exiting would give it. */
@@ -25,6 +26,11 @@ static _Noreturn void exit_failed(void)
         (void)tcsetattr(saved_tty_fd, TCSANOW, &saved_tty_mode);
     if (sandbox_pidfd >= 0)
         syscall(SYS_pidfd_send_signal, sandbox_pidfd, SIGKILL, NULL, 0);
+    if (die_cleanup) {
+        void (*fn)(void) = die_cleanup;
+        die_cleanup = NULL; /* a failure while cleaning up must not loop */
+        fn();
+    }
     _exit(1);
 }
 

@@ -22,6 +22,10 @@ extern struct termios saved_tty_mode;
 /* The running sandbox's pidfd, in the monitor: die() kills it first. */
 extern int sandbox_pidfd;
 
+/* Run by die() before exiting, when set: the OCI executor removes the
+ * bundle it was writing, so a failure leaves nothing behind. */
+extern void (*die_cleanup)(void);
+
 /* Print "bwrapper: <message>" and exit 1. */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, with ": strerror(errno)" appended. */

@@ -4,6 +4,8 @@
 Usage: bench.py RUNS NAME ARGS...   (ARGS without the program; run as-is)
 Each round runs bwrap then bwrapper (posix_spawn, wait), so both see the
 same machine state; prints "NAME bwrap_ms bwrapper_ms ratio" with medians.
+       bench.py --commands RUNS NAME A_ARGV... -- B_ARGV...
+The same for two whole command lines: "NAME a_ms b_ms b/a".
 """
 import os, statistics, sys, time
 
@@ -18,13 +20,18 @@ def spawn_wait(argv):
     return dt
 
 def main():
-    runs, name, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    bwrap, bwrapper = os.environ["BWRAP"], os.environ["BWRAPPER"]
-    spawn_wait([bwrap] + args); spawn_wait([bwrapper] + args)   # warm caches
+    if sys.argv[1] == "--commands":
+        runs, name, rest = int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+        cut = rest.index("--")
+        first, second = rest[:cut], rest[cut + 1:]
+    else:
+        runs, name, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+        first, second = [os.environ["BWRAP"]] + args, [os.environ["BWRAPPER"]] + args
+    spawn_wait(first); spawn_wait(second)   # warm caches
     a, b = [], []
     for _ in range(runs):
-        a.append(spawn_wait([bwrap] + args))
-        b.append(spawn_wait([bwrapper] + args))
+        a.append(spawn_wait(first))
+        b.append(spawn_wait(second))
     ma, mb = statistics.median(a), statistics.median(b)
     print(f"{name:<4} {ma:9.2f} {mb:11.2f} {mb / ma:7.2f}", flush=True)
 

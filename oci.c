@@ -1,0 +1,1463 @@
+/* The OCI executor: the plan as a runtime-spec 1.0.2 bundle (config.json
+ * and rootfs/), written for --emit-oci or run with runc, crun or runsc.
+ *
+ * Two stages, as the native executor has parse and build: describe_bundle
+ * turns the plan into config.json (a jansson tree) plus a list of files to
+ * create, checking that OCI can express every step; only then does
+ * write_bundle create anything.  So an option OCI cannot express fails
+ * before a directory exists. */
+#define _GNU_SOURCE
+#include "oci.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <talloc.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "seccomp.h"
+#include "util.h"
+
+extern char **environ;
+
+enum runtime_kind { RT_RUNC, RT_CRUN, RT_RUNSC };
+static const char *const runtime_names[] = {[RT_RUNC] = "runc", [RT_CRUN] = "crun", [RT_RUNSC] = "runsc"};
+
+/* A file the bundle needs, relative to the bundle directory. */
+enum file_kind { FILE_DIR, FILE_DATA, FILE_SYMLINK, FILE_CHMOD };
+struct bundle_file {
+    enum file_kind kind;
+    const char *path;   /* "rootfs/etc/passwd", "files/3" */
+    const char *target; /* symlink target */
+    const char *data;   /* file contents */
+    size_t len;
+    mode_t mode;
+    const char *option; /* the step it comes from, for errors */
+};
+
+/* What covers a path inside: a mount of host files (bind, overlay), or a
+ * new filesystem (tmpfs, proc, a bundle file bound in). */
+enum cover { COVER_HOST, COVER_NEW };
+struct mount_rec {
+    const char *dest;
+    json_t *mount;             /* its entry in config.json's mounts */
+    enum cover cover;
+    const char **host;         /* COVER_HOST: host directories shown at dest, top first */
+    size_t n_host;
+    const char *bundle_path;   /* a bundle file bound in ("files/3"), or NULL */
+};
+
+struct symlink_rec {
+    const char *path, *target;
+};
+
+struct oci {
+    void *mem;
+    const struct plan *plan;
+    enum runtime_kind kind;
+    unsigned ns;           /* NS_* as resolved */
+    bool userns;           /* a user namespace in the spec, with id mappings */
+    uid_t real_uid, uid;   /* the caller's, and the command's */
+    gid_t real_gid, gid;
+    uint64_t caps;
+    bool caps_inheritable;
+
+    json_t *config, *mounts;
+    struct bundle_file *files;
+    size_t n_files;
+    struct mount_rec *recs;
+    size_t n_recs;
+    struct symlink_rec *links;
+    size_t n_links;
+    unsigned n_bundle_files; /* files/N, overlay-N */
+    bool root_readonly;
+};
+
+/* ---- strings ---- */
+
+/* JSON holds only UTF-8; a path that is not cannot be in config.json. */
+static json_t *text(const char *what, const char *s)
+{
+    json_t *j = json_string(s);
+    if (j == NULL)
+        die("%s: \"%s\" is not valid UTF-8, which JSON (config.json) cannot carry", what, s);
+    return j;
+}
+
+static bool is_utf8(const char *s)
+{
+    json_t *j = json_string(s);
+    json_decref(j);
+    return j != NULL;
+}
+
+static void add_text(json_t *array, const char *what, const char *s)
+{
+    json_array_append_new(array, text(what, s));
+}
+
+static const char *path_join(void *mem, const char *dir, const char *rest)
+{
+    if (*rest == '\0')
+        return talloc_strdup(mem, dir);
+    return talloc_asprintf(mem, "%s%s%s", dir, strcmp(dir, "/") == 0 || *rest == '/' ? "" : "/", rest);
+}
+
+/* PATH without ".", ".." and doubled slashes, absolute. */
+static char *normalize(void *mem, const char *path)
+{
+    char *out = talloc_strdup(mem, "");
+    char *copy = talloc_strdup(mem, path);
+    char *save = NULL;
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            char *slash = strrchr(out, '/');
+            if (slash)
+                *slash = '\0';
+            continue;
+        }
+        out = talloc_asprintf_append(out, "/%s", c);
+    }
+    return *out ? out : talloc_strdup(mem, "/");
+}
+
+/* Whether A is B or below it. */
+static bool at_or_below(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    if (strcmp(b, "/") == 0)
+        return true;
+    return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+/* PATH inside, through the symlinks this bundle's rootfs holds, as the
+ * runtime will resolve it (within the root). */
+static const char *resolve(struct oci *o, const char *path)
+{
+    char *p = normalize(o->mem, path);
+    for (int hops = 0; hops < 40; hops++) {
+        const struct symlink_rec *hit = NULL;
+        for (size_t i = 0; i < o->n_links && !hit; i++)
+            if (at_or_below(p, o->links[i].path))
+                hit = &o->links[i];
+        if (hit == NULL)
+            return p;
+        const char *rest = p + strlen(hit->path);
+        char *parent = talloc_strndup(o->mem, hit->path, (size_t)(strrchr(hit->path, '/') - hit->path));
+        const char *base = hit->target[0] == '/' ? "" : parent;
+        p = normalize(o->mem, talloc_asprintf(o->mem, "%s/%s%s", base, hit->target, rest));
+    }
+    die("%s: too many levels of symbolic links", path);
+}
+
+/* The last mount at or above PATH, or NULL: what the command will see
+ * there. */
+static const struct mount_rec *covering(const struct oci *o, const char *path)
+{
+    for (size_t i = o->n_recs; i-- > 0;)
+        if (at_or_below(path, o->recs[i].dest))
+            return &o->recs[i];
+    return NULL;
+}
+
+/* ---- describing: config.json ---- */
+
+static json_t *add_mount(struct oci *o, const struct step *s, const char *dest, const char *type,
+                         const char *source, enum cover cover)
+{
+    const char *what = s ? s->option : "--dev";
+    json_t *m = json_object();
+    json_object_set_new(m, "destination", text(what, dest));
+    json_object_set_new(m, "type", json_string(type));
+    json_object_set_new(m, "source", text(what, source));
+    json_object_set_new(m, "options", json_array());
+    json_array_append_new(o->mounts, m);
+    o->recs = talloc_realloc(o->mem, o->recs, struct mount_rec, o->n_recs + 1);
+    o->recs[o->n_recs++] = (struct mount_rec){.dest = dest, .mount = m, .cover = cover};
+    return m;
+}
+
+static void add_options(json_t *m, const char *const *opts)
+{
+    json_t *a = json_object_get(m, "options");
+    for (; *opts; opts++)
+        json_array_append_new(a, json_string(*opts));
+}
+
+static struct bundle_file *add_file(struct oci *o, enum file_kind kind, const char *path, mode_t mode,
+                                    const char *option)
+{
+    o->files = talloc_realloc(o->mem, o->files, struct bundle_file, o->n_files + 1);
+    struct bundle_file *f = &o->files[o->n_files++];
+    *f = (struct bundle_file){.kind = kind, .path = path, .mode = mode, .option = option};
+    return f;
+}
+
+/* The mode a step gives what it creates, as mounts.c: --perms or bwrap's
+ * default; parents lose group or other access where the step denies it. */
+static mode_t step_mode(const struct step *s)
+{
+    if (s->perms != PERMS_UNSET)
+        return (mode_t)s->perms;
+    switch (s->kind) {
+    case STEP_FILE: return 0666;
+    case STEP_BIND_DATA: return 0600;
+    default: return 0755;
+    }
+}
+
+static void add_parents(struct oci *o, const struct step *s, const char *inside)
+{
+    mode_t m = 0755, perms = step_mode(s);
+    if ((perms & 0070) == 0)
+        m &= ~0050u;
+    if ((perms & 0007) == 0)
+        m &= ~0005u;
+    char *dir = talloc_strdup(o->mem, inside);
+    for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        add_file(o, FILE_DIR, talloc_asprintf(o->mem, "rootfs%s", dir), m, s->option);
+        *slash = '/';
+    }
+}
+
+/* A new bundle file or directory, bound in at DEST. */
+static const char *bundle_file_at(struct oci *o, const struct step *s, const char *dest, enum file_kind kind,
+                                  bool readonly)
+{
+    const char *path = talloc_asprintf(o->mem, "files/%u", o->n_bundle_files++);
+    add_file(o, kind, path, step_mode(s), s->option);
+    json_t *m = add_mount(o, s, dest, "bind", path, COVER_NEW);
+    o->recs[o->n_recs - 1].bundle_path = path;
+    add_options(m, (const char *const[]){"rbind", "nosuid", "nodev", readonly ? "ro" : "rw", NULL});
+    return path;
+}
+
+/* Whether PATH exists inside as a directory: a host directory shown by a
+ * mount, a mount point, or one the rootfs holds. */
+static bool dir_inside(struct oci *o, const char *path)
+{
+    const struct mount_rec *m = covering(o, path);
+    if (m && strcmp(m->dest, path) == 0)
+        return true;
+    if (m && m->cover == COVER_HOST) {
+        for (size_t i = 0; i < m->n_host; i++) {
+            struct stat st;
+            const char *host = path_join(o->mem, m->host[i], path + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
+            if (stat(host, &st) == 0 && S_ISDIR(st.st_mode))
+                return true;
+        }
+        return false;
+    }
+    if (m)
+        return false;
+    if (strcmp(path, "/") == 0)
+        return true;
+    for (size_t i = 0; i < o->n_files; i++)
+        if (o->files[i].kind == FILE_DIR && strncmp(o->files[i].path, "rootfs", 6) == 0 &&
+            strcmp(o->files[i].path + 6, path) == 0)
+            return true;
+    return false;
+}
+
+static const char *realpath_of(struct oci *o, const struct step *s, const char *path, const char *role)
+{
+    char *real = realpath(path, NULL);
+    if (real == NULL)
+        die_errno("%s: %s %s", s->option, role, path);
+    const char *r = talloc_strdup(o->mem, real);
+    free(real);
+    json_decref(text(s->option, r));
+    return r;
+}
+
+static void describe_bind(struct oci *o, const struct step *s, const char *dest)
+{
+    if (s->fd >= 0)
+        die("%s: an fd cannot be passed in an OCI bundle; bind its path instead", s->option);
+    struct stat st;
+    if ((s->flags & STEP_TRY) && stat(s->src, &st) < 0 && errno == ENOENT)
+        return;
+    const char *src = realpath_of(o, s, s->src, "source");
+    json_t *m = add_mount(o, s, dest, "bind", src, COVER_HOST);
+    struct mount_rec *r = &o->recs[o->n_recs - 1];
+    r->host = talloc_array(o->mem, const char *, 1);
+    r->host[0] = src;
+    r->n_host = 1;
+    add_options(m, (const char *const[]){"rbind", "nosuid", NULL});
+    if (!(s->flags & STEP_DEVICES))
+        add_options(m, (const char *const[]){"nodev", NULL});
+    add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
+}
+
+static void describe_overlay(struct oci *o, const struct step *s, const char *dest)
+{
+    struct mount_rec rec = {.cover = (s->flags & STEP_TMP) ? COVER_NEW : COVER_HOST};
+    rec.host = talloc_array(o->mem, const char *, s->n_layers + 1);
+    /* overlayfs lists the top layer first; the plan the bottom first.
+     * Its option syntax has no escape for these characters. */
+    char *lower = talloc_strdup(o->mem, "lowerdir=");
+    const char *upper = NULL, *work = NULL;
+    if (s->src) {
+        upper = realpath_of(o, s, s->src, "upper directory");
+        work = realpath_of(o, s, s->work, "work directory");
+        rec.host[rec.n_host++] = upper;
+    }
+    for (size_t i = s->n_layers; i-- > 0;) {
+        const char *layer = realpath_of(o, s, s->layers[i], "layer");
+        if (strpbrk(layer, ",:="))
+            die("%s: %s: overlay options cannot carry a path with ',', ':' or '='", s->option, layer);
+        lower = talloc_asprintf_append(lower, "%s%s", i + 1 == s->n_layers ? "" : ":", layer);
+        rec.host[rec.n_host++] = layer;
+    }
+    if (s->flags & STEP_TMP) {
+        unsigned n = o->n_bundle_files++;
+        const char *base = talloc_asprintf(o->mem, "overlay-%u", n);
+        add_file(o, FILE_DIR, base, 0700, s->option);
+        add_file(o, FILE_DIR, talloc_asprintf(o->mem, "%s/upper", base), 0755, s->option);
+        add_file(o, FILE_DIR, talloc_asprintf(o->mem, "%s/work", base), 0700, s->option);
+        upper = talloc_asprintf(o->mem, "%s/upper", base);
+        work = talloc_asprintf(o->mem, "%s/work", base);
+    }
+    if (s->src && (strpbrk(upper, ",:=") || strpbrk(work, ",:=")))
+        die("%s: overlay options cannot carry a path with ',', ':' or '='", s->option);
+    json_t *m = add_mount(o, s, dest, "overlay", "overlay", rec.cover);
+    /* user.* xattrs, as the native executor: they work in a user namespace */
+    add_options(m, (const char *const[]){lower, "userxattr", "nosuid", "nodev", NULL});
+    if (upper)
+        add_options(m, (const char *const[]){talloc_asprintf(o->mem, "upperdir=%s", upper),
+                                             talloc_asprintf(o->mem, "workdir=%s", work), NULL});
+    else
+        add_options(m, (const char *const[]){"ro", NULL});
+    struct mount_rec *r = &o->recs[o->n_recs - 1];
+    r->host = rec.host;
+    r->n_host = rec.n_host;
+}
+
+/* --dev: the runtime makes its own /dev (null, zero, full, random,
+ * urandom, tty, ptmx); add what bwrap's has beside the device nodes. */
+static void describe_dev(struct oci *o, const struct step *s, const char *dest)
+{
+    if (strcmp(dest, "/dev") != 0)
+        die("%s: OCI runtimes make device nodes only in /dev", s->option);
+    add_options(add_mount(o, s, "/dev", "tmpfs", "tmpfs", COVER_NEW),
+                (const char *const[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
+    add_options(add_mount(o, s, "/dev/pts", "devpts", "devpts", COVER_NEW),
+                (const char *const[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL});
+    add_options(add_mount(o, s, "/dev/shm", "tmpfs", "shm", COVER_NEW),
+                (const char *const[]){"nosuid", "noexec", "nodev", "mode=1777", NULL});
+    /* mqueue belongs to the ipc namespace: only a new one can be mounted */
+    if (o->ns & NS_IPC)
+        add_options(add_mount(o, s, "/dev/mqueue", "mqueue", "mqueue", COVER_NEW),
+                    (const char *const[]){"nosuid", "noexec", "nodev", NULL});
+}
+
+static void describe_data(struct oci *o, const struct step *s, const char *dest)
+{
+    if (fcntl(s->fd, F_GETFD) < 0)
+        die_errno("%s", s->option);
+    size_t len;
+    char *data = read_fd_all(o->mem, s->fd, &len);
+    if (data == NULL)
+        die_errno("%s: can't read fd %d", s->option, s->fd);
+    close(s->fd);
+    const struct mount_rec *m = covering(o, dest);
+    struct bundle_file *f;
+    if (s->kind == STEP_FILE && m == NULL) {
+        add_parents(o, s, dest);
+        f = add_file(o, FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest), step_mode(s), s->option);
+    } else {
+        if (s->kind == STEP_FILE && m->cover == COVER_HOST)
+            die("%s: would write into the host directory mounted at %s, which OCI cannot express", s->option,
+                m->dest);
+        bundle_file_at(o, s, dest, FILE_DATA, s->flags & STEP_RO);
+        f = &o->files[o->n_files - 1];
+    }
+    f->data = data;
+    f->len = len;
+}
+
+static void describe_dir(struct oci *o, const struct step *s, const char *dest)
+{
+    const struct mount_rec *m = covering(o, dest);
+    if (m == NULL) {
+        add_parents(o, s, dest);
+        add_file(o, FILE_DIR, talloc_asprintf(o->mem, "rootfs%s", dest), step_mode(s), s->option);
+    } else if (!dir_inside(o, dest)) {
+        if (m->cover == COVER_HOST)
+            die("%s: would create a directory in the host directory mounted at %s, which OCI cannot express",
+                s->option, m->dest);
+        bundle_file_at(o, s, dest, FILE_DIR, false);
+    }
+}
+
+static void describe_symlink(struct oci *o, const struct step *s, const char *dest)
+{
+    const struct mount_rec *m = covering(o, dest);
+    if (m)
+        die("%s: a symlink inside the mount at %s cannot be expressed in OCI (only in the root)", s->option,
+            m->dest);
+    json_decref(text(s->option, s->src));
+    add_parents(o, s, dest);
+    add_file(o, FILE_SYMLINK, talloc_asprintf(o->mem, "rootfs%s", dest), 0, s->option)->target = s->src;
+    o->links = talloc_realloc(o->mem, o->links, struct symlink_rec, o->n_links + 1);
+    o->links[o->n_links++] = (struct symlink_rec){.path = dest, .target = s->src};
+}
+
+static void set_mode_option(struct oci *o, json_t *m, int perms)
+{
+    json_t *opts = json_object_get(m, "options");
+    size_t i;
+    json_t *v;
+    json_array_foreach(opts, i, v)
+        if (strncmp(json_string_value(v), "mode=", 5) == 0)
+            json_array_set_new(opts, i, json_string(talloc_asprintf(o->mem, "mode=%o", (unsigned)perms)));
+}
+
+static void describe_chmod(struct oci *o, const struct step *s, const char *dest)
+{
+    const struct mount_rec *m = covering(o, dest);
+    if (m == NULL)
+        add_file(o, FILE_CHMOD, talloc_asprintf(o->mem, "rootfs%s", dest), (mode_t)s->perms, s->option);
+    else if (strcmp(m->dest, dest) == 0 && m->bundle_path)
+        add_file(o, FILE_CHMOD, m->bundle_path, (mode_t)s->perms, s->option);
+    else if (strcmp(m->dest, dest) == 0 && strcmp(json_string_value(json_object_get(m->mount, "type")), "tmpfs") == 0)
+        set_mode_option(o, m->mount, s->perms);
+    else
+        die("%s: would change a file of the mount at %s, which OCI cannot express", s->option, m->dest);
+}
+
+static void describe_remount_ro(struct oci *o, const struct step *s, const char *dest)
+{
+    if (strcmp(dest, "/") == 0) {
+        o->root_readonly = true;
+        return;
+    }
+    for (size_t i = o->n_recs; i-- > 0;) {
+        if (strcmp(o->recs[i].dest, dest) != 0)
+            continue;
+        json_t *opts = json_object_get(o->recs[i].mount, "options");
+        size_t k;
+        json_t *v;
+        json_array_foreach(opts, k, v)
+            if (strcmp(json_string_value(v), "rw") == 0)
+                json_array_remove(opts, k--);
+        json_array_append_new(opts, json_string("ro"));
+        return;
+    }
+    die("%s: no mount at %s: OCI can make only a mount read-only", s->option, dest);
+}
+
+static void describe_proc(struct oci *o, const struct step *s, const char *dest)
+{
+    /* procfs shows the pid namespace it is mounted in: without a new one
+     * (and in a user namespace, which may not mount it then) bind the
+     * host's, as the native executor does. */
+    if (o->kind != RT_RUNSC && !(o->ns & NS_PID)) {
+        add_options(add_mount(o, s, dest, "bind", "/proc", COVER_HOST),
+                    (const char *const[]){"rbind", "nosuid", "nodev", NULL});
+        o->recs[o->n_recs - 1].n_host = 0;
+    } else {
+        add_options(add_mount(o, s, dest, "proc", "proc", COVER_NEW),
+                    (const char *const[]){"nosuid", "nodev", "noexec", NULL});
+    }
+}
+
+static void describe_step(struct oci *o, const struct step *s)
+{
+    const char *dest = resolve(o, s->dest);
+    json_decref(text(s->option, dest));
+    switch (s->kind) {
+    case STEP_BIND:
+        describe_bind(o, s, dest);
+        break;
+    case STEP_REMOUNT_RO:
+        describe_remount_ro(o, s, dest);
+        break;
+    case STEP_PROC:
+        describe_proc(o, s, dest);
+        break;
+    case STEP_DEV:
+        describe_dev(o, s, dest);
+        break;
+    case STEP_TMPFS: {
+        json_t *m = add_mount(o, s, dest, "tmpfs", "tmpfs", COVER_NEW);
+        add_options(m, (const char *const[]){"nosuid", "nodev", talloc_asprintf(o->mem, "mode=%o", step_mode(s)), NULL});
+        if (s->size)
+            add_options(m, (const char *const[]){talloc_asprintf(o->mem, "size=%llu", (unsigned long long)s->size), NULL});
+        break;
+    }
+    case STEP_MQUEUE:
+        add_options(add_mount(o, s, dest, "mqueue", "mqueue", COVER_NEW),
+                    (const char *const[]){"nosuid", "noexec", "nodev", NULL});
+        break;
+    case STEP_DIR:
+        describe_dir(o, s, dest);
+        break;
+    case STEP_FILE:
+    case STEP_BIND_DATA:
+        describe_data(o, s, dest);
+        break;
+    case STEP_SYMLINK:
+        describe_symlink(o, s, dest);
+        break;
+    case STEP_CHMOD:
+        describe_chmod(o, s, dest);
+        break;
+    case STEP_OVERLAY:
+        describe_overlay(o, s, dest);
+        break;
+    }
+}
+
+/* ---- describing: the process ---- */
+
+/* Options with no OCI counterpart: fds the runtime never sees, and
+ * processes around the command that a runtime does not make. */
+static void refuse_inexpressible(const struct oci *o)
+{
+    const struct plan *p = o->plan;
+    static const struct {
+        size_t offset;
+        const char *name, *why;
+    } fds[] = {
+        {offsetof(struct plan, userns_fd), "--userns", "a runtime makes its own namespaces"},
+        {offsetof(struct plan, userns2_fd), "--userns2", "a runtime makes its own namespaces"},
+        {offsetof(struct plan, pidns_fd), "--pidns", "a runtime makes its own namespaces"},
+        {offsetof(struct plan, sync_fd), "--sync-fd", "the runtime does not pass fds to its own processes"},
+        {offsetof(struct plan, block_fd), "--block-fd", "the runtime starts the command at once"},
+        {offsetof(struct plan, userns_block_fd), "--userns-block-fd", "the runtime writes the id maps itself"},
+        {offsetof(struct plan, info_fd), "--info-fd", "the sandbox's pid and namespaces are the runtime's"},
+        {offsetof(struct plan, json_status_fd), "--json-status-fd", "the sandbox's pid and namespaces are the runtime's"},
+    };
+    for (size_t i = 0; i < N_ELEMENTS(fds); i++)
+        if (*(const int *)((const char *)p + fds[i].offset) != -1)
+            die("%s cannot be expressed in an OCI bundle: %s", fds[i].name, fds[i].why);
+    if (p->n_seccomp_fds)
+        die("%s cannot be expressed in an OCI bundle: it carries compiled BPF; use --seccomp-profile",
+            p->seccomp_replace ? "--seccomp" : "--add-seccomp-fd");
+    if (p->n_lock_files)
+        die("--lock-file cannot be expressed in an OCI bundle: no process inside holds the lock");
+    if (p->disable_userns || p->assert_userns_disabled)
+        die("%s cannot be expressed in an OCI bundle",
+            p->disable_userns ? "--disable-userns" : "--assert-userns-disabled");
+    if (p->argv0)
+        die("--argv0 cannot be expressed in an OCI bundle: process.args[0] is both the program and its name");
+}
+
+static bool userns_allowed(void)
+{
+    char buf[16] = "";
+    int fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0)
+        buf[0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    return access("/proc/self/ns/user", F_OK) == 0 && strcmp(buf, "0\n") != 0;
+}
+
+/* The native executor's rules, where they apply to a runtime. */
+static void resolve_ids(struct oci *o)
+{
+    const struct plan *p = o->plan;
+    o->real_uid = getuid();
+    o->real_gid = getgid();
+    o->ns = p->ns;
+    /* Rootless runc and crun work only in a user namespace; runsc makes
+     * its own, so none is asked of it. */
+    if (o->real_uid != 0)
+        o->ns |= NS_USER;
+    if ((o->ns & NS_USER_TRY) && userns_allowed())
+        o->ns |= NS_USER;
+    if ((o->ns & NS_CGROUP_TRY) && access("/proc/self/ns/cgroup", F_OK) == 0)
+        o->ns |= NS_CGROUP;
+    if (p->as_pid_1 && !(o->ns & NS_PID))
+        die("Specifying --as-pid-1 requires --unshare-pid");
+    if (p->hostname && !(o->ns & NS_UTS))
+        die("Specifying --hostname requires --unshare-uts");
+    bool in_userns = o->ns & NS_USER;
+    o->userns = in_userns && o->kind != RT_RUNSC;
+    /* In a user namespace the caller is mapped to 0 unless asked
+     * otherwise, as `runc spec --rootless` does. */
+    o->uid = p->uid >= 0 ? (uid_t)p->uid : in_userns ? 0 : o->real_uid;
+    o->gid = p->gid >= 0 ? (gid_t)p->gid : in_userns ? 0 : o->real_gid;
+    if (!in_userns && o->uid != o->real_uid)
+        die("Specifying --uid requires --unshare-user or --userns");
+    if (!in_userns && o->gid != o->real_gid)
+        die("Specifying --gid requires --unshare-user or --userns");
+    o->caps = caps_requested(p, o->real_uid == 0, in_userns, &o->caps_inheritable);
+    if (o->kind == RT_RUNSC) {
+        /* gVisor (as in Debian 12) knows capabilities up to
+         * CAP_AUDIT_READ and refuses the spec if it names a later one:
+         * root's full set loses those, asking for one is an error. */
+        uint64_t known = ((uint64_t)1 << (CAP_AUDIT_READ + 1)) - 1;
+        if (p->cap_add & ~known & o->caps) {
+            char *name = cap_to_name(__builtin_ctzll(p->cap_add & ~known & o->caps));
+            die("--cap-add %s: runsc does not know this capability", name);
+        }
+        o->caps &= known;
+    }
+}
+
+static json_t *caps_json(uint64_t bits)
+{
+    json_t *a = json_array();
+    for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++) {
+        if (!(bits & ((uint64_t)1 << c)))
+            continue;
+        char *name = cap_to_name(c);
+        char *upper = talloc_strdup(NULL, name);
+        for (char *u = upper; *u; u++)
+            if (*u >= 'a' && *u <= 'z')
+                *u = (char)(*u - 'a' + 'A');
+        json_array_append_new(a, json_string(upper));
+        talloc_free(upper);
+        cap_free(name);
+    }
+    return a;
+}
+
+/* The environment the command gets: ours, changed as the plan says. */
+static const char **final_env(struct oci *o, size_t *n)
+{
+    const char **env = talloc_array(o->mem, const char *, 0);
+    *n = 0;
+    for (char **e = environ; *e; e++) {
+        env = talloc_realloc(o->mem, env, const char *, *n + 1);
+        env[(*n)++] = *e;
+    }
+    const struct plan *p = o->plan;
+    for (size_t i = 0; i < p->n_env; i++) {
+        const struct env_op *op = &p->env[i];
+        if (op->kind == ENV_CLEAR) {
+            *n = 0;
+            continue;
+        }
+        size_t len = strlen(op->name), k = 0;
+        while (k < *n && !(strncmp(env[k], op->name, len) == 0 && env[k][len] == '='))
+            k++;
+        if (k < *n) /* drop it, keeping the order of the others */
+            memmove(&env[k], &env[k + 1], (--*n - k) * sizeof *env);
+        if (op->kind == ENV_SET) {
+            env = talloc_realloc(o->mem, env, const char *, *n + 1);
+            env[(*n)++] = talloc_asprintf(o->mem, "%s=%s", op->name, op->value);
+        }
+    }
+    return env;
+}
+
+static const char *env_get(const char **env, size_t n, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+            return env[i] + len + 1;
+    return NULL;
+}
+
+/* bwrap's rule for the working directory: --chdir, else the caller's if
+ * it exists inside, else $HOME, else "/". */
+static const char *working_dir(struct oci *o, const char **env, size_t n)
+{
+    if (o->plan->chdir)
+        return resolve(o, o->plan->chdir);
+    char *cwd = get_current_dir_name();
+    const char *here = cwd ? talloc_strdup(o->mem, cwd) : NULL;
+    free(cwd);
+    const char *home = env_get(env, n, "HOME");
+    if (here && is_utf8(here) && dir_inside(o, resolve(o, here)))
+        return resolve(o, here);
+    if (home && *home == '/' && dir_inside(o, resolve(o, home)))
+        return resolve(o, home);
+    return "/";
+}
+
+static json_t *rlimits_json(const struct oci *o)
+{
+    static const struct { int resource; const char *name; } names[] = {
+        {RLIMIT_AS, "RLIMIT_AS"},         {RLIMIT_CORE, "RLIMIT_CORE"},     {RLIMIT_CPU, "RLIMIT_CPU"},
+        {RLIMIT_DATA, "RLIMIT_DATA"},     {RLIMIT_FSIZE, "RLIMIT_FSIZE"},   {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"},
+        {RLIMIT_NOFILE, "RLIMIT_NOFILE"}, {RLIMIT_NPROC, "RLIMIT_NPROC"},   {RLIMIT_STACK, "RLIMIT_STACK"},
+    };
+    json_t *a = json_array();
+    for (size_t i = 0; i < o->plan->n_rlimits; i++) {
+        const struct rlimit_op *r = &o->plan->rlimits[i];
+        struct rlimit now;
+        if (getrlimit(r->resource, &now) < 0)
+            die_errno("%s", r->option);
+        /* OCI needs both limits: an unchanged hard one is the current one */
+        uint64_t hard = r->hard_given ? r->hard : now.rlim_max;
+        if (r->soft > hard)
+            die("%s: the soft limit is above the hard limit %llu", r->option, (unsigned long long)hard);
+        const char *name = "";
+        for (size_t k = 0; k < N_ELEMENTS(names); k++)
+            if (names[k].resource == r->resource)
+                name = names[k].name;
+        /* RLIM_INFINITY is 2^64-1, which a JSON integer here cannot hold;
+         * runtimes read the uint64 bit pattern, so -1 means the same. */
+        json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "type", name, "hard", (json_int_t)hard, "soft",
+                                           (json_int_t)r->soft));
+    }
+    return a;
+}
+
+static bool selinux_enabled(void)
+{
+    return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+static json_t *process_json(struct oci *o)
+{
+    const struct plan *p = o->plan;
+    json_t *proc = json_object();
+    json_object_set_new(proc, "terminal", json_false());
+    json_object_set_new(proc, "user", json_pack("{s:I,s:I}", "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid));
+    json_t *args = json_array();
+    for (size_t i = 0; i < p->argc; i++)
+        add_text(args, "the command", p->argv[i]);
+    json_object_set_new(proc, "args", args);
+    size_t n;
+    const char **env = final_env(o, &n);
+    const char *cwd = working_dir(o, env, n);
+    json_t *envj = json_array();
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(env[i], "PWD=", 4) != 0)
+            add_text(envj, "the environment", env[i]);
+    /* as the native executor, which sets PWD once it is there */
+    add_text(envj, "the working directory", talloc_asprintf(o->mem, "PWD=%s", cwd));
+    json_object_set_new(proc, "env", envj);
+    json_object_set_new(proc, "cwd", text("--chdir", cwd));
+    json_t *caps = json_object();
+    json_object_set_new(caps, "bounding", caps_json(o->caps));
+    json_object_set_new(caps, "effective", caps_json(o->caps));
+    json_object_set_new(caps, "permitted", caps_json(o->caps));
+    json_object_set_new(caps, "inheritable", caps_json(o->caps_inheritable ? o->caps : 0));
+    json_object_set_new(caps, "ambient", caps_json(o->caps_inheritable ? o->caps : 0));
+    json_object_set_new(proc, "capabilities", caps);
+    if (p->n_rlimits)
+        json_object_set_new(proc, "rlimits", rlimits_json(o));
+    json_object_set_new(proc, "noNewPrivileges", json_true());
+    /* Labels apply only with SELinux; without it bwrap ignores them. */
+    if (p->exec_label && selinux_enabled())
+        json_object_set_new(proc, "selinuxLabel", text("--exec-label", p->exec_label));
+    return proc;
+}
+
+/* ---- describing: users ---- */
+
+/* The caller's line in the host's FILE ("/etc/passwd"), split at ':'; or
+ * NULL.  Read directly: NSS does not work in a static binary. */
+static char **host_entry(void *mem, const char *file, unsigned id, size_t fields)
+{
+    FILE *f = fopen(file, "re");
+    char line[4096];
+    char **out = NULL;
+    while (f && !out && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char **v = talloc_zero_array(mem, char *, fields);
+        char *rest = talloc_strdup(v, line);
+        size_t k = 0;
+        for (char *c = rest; k < fields; k++) {
+            char *colon = strchr(c, ':');
+            v[k] = c;
+            if (colon == NULL)
+                break;
+            *colon = '\0';
+            c = colon + 1;
+        }
+        if (k >= 2 && v[2] && strtoul(v[2], NULL, 10) == id && is_utf8(line))
+            out = v;
+    }
+    if (f)
+        fclose(f);
+    return out;
+}
+
+/* /etc/passwd and /etc/group that name the caller inside, at the ids the
+ * command runs as, unless the plan puts its own there. */
+static void describe_users(struct oci *o)
+{
+    const char *const files[] = {"/etc/passwd", "/etc/group"};
+    for (int i = 0; i < 2; i++) {
+        const char *path = resolve(o, files[i]);
+        bool given = covering(o, path) != NULL;
+        for (size_t k = 0; k < o->n_files; k++)
+            given |= strncmp(o->files[k].path, "rootfs", 6) == 0 && strcmp(o->files[k].path + 6, path) == 0;
+        if (given)
+            continue;
+        char *data;
+        if (i == 0) {
+            char **pw = host_entry(o->mem, "/etc/passwd", o->real_uid, 7);
+            const char *name = pw && pw[0] ? pw[0] : getenv("USER") && is_utf8(getenv("USER")) ? getenv("USER") : "user";
+            data = talloc_asprintf(o->mem, "%s:x:%u:%u:%s:%s:%s\n", name, o->uid, o->gid,
+                                   pw && pw[4] ? pw[4] : name, pw && pw[5] ? pw[5] : "/",
+                                   pw && pw[6] ? pw[6] : "/bin/sh");
+            if (o->uid != 0)
+                data = talloc_asprintf_append(data, "root:x:0:0:root:/root:/bin/sh\n");
+            data = talloc_asprintf_append(data, "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        } else {
+            char **gr = host_entry(o->mem, "/etc/group", o->real_gid, 4);
+            const char *name = gr && gr[0] ? gr[0] : "users";
+            data = talloc_asprintf(o->mem, "%s:x:%u:\n", name, o->gid);
+            if (o->gid != 0)
+                data = talloc_asprintf_append(data, "root:x:0:\n");
+            data = talloc_asprintf_append(data, "nogroup:x:65534:\n");
+        }
+        struct step s = {.kind = STEP_FILE, .perms = 0644, .option = "generated /etc/passwd"};
+        add_parents(o, &s, path);
+        struct bundle_file *f = add_file(o, FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", path), 0644, s.option);
+        f->data = data;
+        f->len = strlen(data);
+    }
+}
+
+/* ---- describing: the whole bundle ---- */
+
+static json_t *id_map(unsigned inside, unsigned outside)
+{
+    return json_pack("[{s:I,s:I,s:i}]", "containerID", (json_int_t)inside, "hostID", (json_int_t)outside, "size", 1);
+}
+
+static json_t *strings(const char *const *v)
+{
+    json_t *a = json_array();
+    for (; *v; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+static void describe_bundle(struct oci *o)
+{
+    const struct plan *p = o->plan;
+    refuse_inexpressible(o);
+    resolve_ids(o);
+    o->root_readonly = p->root_readonly;
+    o->config = json_object();
+    o->mounts = json_array();
+    /* crun opens rootfs/dev before any mount, even with no --dev */
+    add_file(o, FILE_DIR, "rootfs/dev", 0755, "--dev");
+    for (size_t i = 0; i < p->n_steps; i++)
+        describe_step(o, &p->steps[i]);
+    /* runc and crun need a /proc in the sandbox (runc reads
+     * /proc/self/fd before exec): mount one when the plan has none */
+    bool has_proc = false;
+    for (size_t i = 0; i < o->n_recs; i++)
+        has_proc |= strcmp(o->recs[i].dest, "/proc") == 0;
+    if (!has_proc && o->kind != RT_RUNSC) {
+        struct step proc = {.kind = STEP_PROC, .option = "the runtime's /proc", .dest = "/proc"};
+        describe_proc(o, &proc, "/proc");
+    }
+    describe_users(o);
+
+    json_t *c = o->config;
+    json_object_set_new(c, "ociVersion", json_string("1.0.2"));
+    json_object_set_new(c, "process", process_json(o));
+    json_object_set_new(c, "root", json_pack("{s:s,s:b}", "path", "rootfs", "readonly", o->root_readonly));
+    if (p->hostname)
+        json_object_set_new(c, "hostname", text("--hostname", p->hostname));
+    json_object_set_new(c, "mounts", o->mounts);
+
+    json_t *lnx = json_object(); /* "linux" is a macro under gnu11 */
+    static const struct { unsigned ns; const char *type; } types[] = {
+        {NS_PID, "pid"}, {NS_NET, "network"}, {NS_IPC, "ipc"}, {NS_UTS, "uts"}, {NS_USER, "user"}, {NS_CGROUP, "cgroup"},
+    };
+    json_t *ns = json_array();
+    json_array_append_new(ns, json_pack("{s:s}", "type", "mount"));
+    for (size_t i = 0; i < N_ELEMENTS(types); i++) {
+        if (!(o->ns & types[i].ns))
+            continue;
+        /* runsc makes its own user namespace, and --network decides its
+         * network (see runtime_argv) */
+        if (o->kind == RT_RUNSC && (types[i].ns == NS_USER || types[i].ns == NS_NET))
+            continue;
+        json_array_append_new(ns, json_pack("{s:s}", "type", types[i].type));
+    }
+    json_object_set_new(lnx, "namespaces", ns);
+    if (o->userns) {
+        json_object_set_new(lnx, "uidMappings", id_map(o->uid, o->real_uid));
+        json_object_set_new(lnx, "gidMappings", id_map(o->gid, o->real_gid));
+    }
+    /* runsc filters system calls in its own kernel */
+    if (p->seccomp_profile && o->kind != RT_RUNSC)
+        json_object_set_new(lnx, "seccomp", seccomp_profile_to_oci_json(p->seccomp_profile, o->caps));
+    /* as `runc spec` sets them */
+    json_object_set_new(lnx, "maskedPaths",
+                        strings((const char *const[]){"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+                                                      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                                                      "/proc/sched_debug", "/sys/firmware", "/proc/scsi", NULL}));
+    json_object_set_new(lnx, "readonlyPaths",
+                        strings((const char *const[]){"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                      "/proc/sysrq-trigger", NULL}));
+    if (p->file_label && selinux_enabled())
+        json_object_set_new(lnx, "mountLabel", text("--file-label", p->file_label));
+    json_object_set_new(c, "linux", lnx);
+}
+
+/* ---- writing ---- */
+
+/* Bundle files are described relative to the bundle (the private
+ * directory gets its name only once the plan is known to fit); mounts
+ * take absolute sources, so prefix DIR now. */
+static void rebase_bundle(struct oci *o, const char *dir)
+{
+    json_decref(text("the bundle directory", dir));
+    if (strpbrk(dir, ",:="))
+        for (size_t i = 0; i < o->n_files; i++)
+            if (strncmp(o->files[i].path, "overlay-", 8) == 0)
+                die("%s: %s: overlay options cannot carry a path with ',', ':' or '='", o->files[i].option, dir);
+    size_t i;
+    json_t *m;
+    json_array_foreach(o->mounts, i, m) {
+        const char *src = json_string_value(json_object_get(m, "source"));
+        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src != '/')
+            json_object_set_new(m, "source", json_string(path_join(o->mem, dir, src)));
+        json_t *opts = json_object_get(m, "options");
+        size_t k;
+        json_t *v;
+        json_array_foreach(opts, k, v) {
+            const char *opt = json_string_value(v);
+            const char *eq = strchr(opt, '=');
+            if ((strncmp(opt, "upperdir=", 9) == 0 || strncmp(opt, "workdir=", 8) == 0) && eq[1] != '/')
+                json_array_set_new(opts, k, json_string(talloc_asprintf(o->mem, "%.*s%s/%s", (int)(eq + 1 - opt),
+                                                                        opt, dir, eq + 1)));
+        }
+    }
+}
+
+/* The directory holding bundle path PATH (made of plain components this
+ * file chose), opened without following symlinks; *NAME is its last
+ * component. */
+static int open_parent(void *mem, int dir_fd, const char *path, const char **name)
+{
+    char *copy = talloc_strdup(mem, path);
+    char *slash = strrchr(copy, '/');
+    *name = slash ? slash + 1 : copy;
+    int fd = openat(dir_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (slash == NULL)
+        return fd;
+    *slash = '\0';
+    char *save = NULL;
+    for (char *c = strtok_r(copy, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
+        int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(fd);
+        fd = next;
+    }
+    return fd;
+}
+
+static void write_file(void *mem, int dir_fd, const struct bundle_file *f)
+{
+    const char *name;
+    int parent = open_parent(mem, dir_fd, f->path, &name);
+    if (parent < 0)
+        die_errno("%s: can't open the directory of %s", f->option, f->path);
+    struct stat st;
+    switch (f->kind) {
+    case FILE_DIR:
+        if (mkdirat(parent, name, f->mode) < 0 &&
+            !(errno == EEXIST && fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)))
+            die_errno("%s: can't create %s", f->option, f->path);
+        break;
+    case FILE_DATA: {
+        int fd = openat(parent, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, f->mode);
+        if (fd < 0 || write_all(fd, f->data, f->len) < 0 || fchmod(fd, f->mode) < 0)
+            die_errno("%s: can't write %s", f->option, f->path);
+        close(fd);
+        break;
+    }
+    case FILE_SYMLINK:
+        if (symlinkat(f->target, parent, name) < 0)
+            die_errno("%s: can't create the symlink %s", f->option, f->path);
+        break;
+    case FILE_CHMOD:
+        if (fchmodat(parent, name, f->mode, 0) < 0)
+            die_errno("%s: can't chmod %s", f->option, f->path);
+        break;
+    }
+    close(parent);
+}
+
+static void write_bundle(struct oci *o, int dir_fd, const char *dir)
+{
+    mode_t old = umask(0);
+    if (mkdirat(dir_fd, "rootfs", 0755) < 0 || mkdirat(dir_fd, "files", 0700) < 0)
+        die_errno("%s: can't create rootfs/ and files/", dir);
+    for (size_t i = 0; i < o->n_files; i++)
+        write_file(o->mem, dir_fd, &o->files[i]);
+    umask(old);
+    char *json = json_dumps(o->config, JSON_INDENT(2));
+    int fd = openat(dir_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (json == NULL || fd < 0 || write_all(fd, json, strlen(json)) < 0 || write_all(fd, "\n", 1) < 0 ||
+        close(fd) < 0)
+        die_errno("%s/config.json", dir);
+    free(json);
+}
+
+/* ---- cleaning up ---- */
+
+/* Remove NAME in DIR_FD and everything below it, without following
+ * symlinks.  Directories a runtime left unreadable (overlayfs's work/work
+ * is mode 0) are opened up first. */
+static void remove_tree(int dir_fd, const char *name)
+{
+    if (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT)
+        return;
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES && fchmodat(dir_fd, name, 0700, 0) == 0)
+        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        warn("can't remove %s: %s", name, strerror(errno));
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            remove_tree(dirfd(d), e->d_name);
+    closedir(d);
+    if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
+        warn("can't remove %s: %s", name, strerror(errno));
+}
+
+/* What die() removes: set while a bundle or state exists. */
+static struct {
+    const char *dir;    /* the bundle directory */
+    bool dir_made;      /* ours: remove it too, not just its contents */
+    int dir_fd;
+} made = {.dir_fd = -1};
+
+static void remove_made(void)
+{
+    if (made.dir_fd < 0)
+        return;
+    if (made.dir_made) {
+        remove_tree(AT_FDCWD, made.dir);
+    } else {
+        DIR *d = fdopendir(dup(made.dir_fd));
+        for (struct dirent *e; d && (e = readdir(d));)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                remove_tree(made.dir_fd, e->d_name);
+        if (d)
+            closedir(d);
+    }
+    close(made.dir_fd);
+    made.dir_fd = -1;
+}
+
+/* ---- --emit-oci ---- */
+
+static int open_empty_dir(const char *dir, bool *created)
+{
+    *created = mkdir(dir, 0700) == 0;
+    if (!*created && errno != EEXIST)
+        die_errno("--emit-oci %s", dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        die_errno("--emit-oci %s", dir);
+    DIR *d = fdopendir(dup(fd));
+    if (d == NULL)
+        die_errno("--emit-oci %s", dir);
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            die("--emit-oci %s: the directory is not empty; give a new or empty one", dir);
+    closedir(d);
+    return fd;
+}
+
+/* ---- --runtime: finding it ---- */
+
+/* Where root looks for a runtime named without a path: root's PATH may
+ * come from anyone who can set an environment (sudo -E, a service file). */
+static const char *const trusted_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
+                                           "/sbin", "/bin"};
+
+static const char *find_runtime(void *mem, const char *name, uid_t uid)
+{
+    if (strchr(name, '/'))
+        return name;
+    if (uid == 0) {
+        for (size_t i = 0; i < N_ELEMENTS(trusted_dirs); i++) {
+            const char *path = talloc_asprintf(mem, "%s/%s", trusted_dirs[i], name);
+            if (access(path, X_OK) == 0)
+                return path;
+        }
+        die("--runtime %s: not found in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin or /bin "
+            "(as root PATH is not searched; give a path)", name);
+    }
+    const char *path_env = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
+    char *dirs = talloc_strdup(mem, path_env), *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        if (*d != '/') /* "" and relative entries mean the current directory */
+            continue;
+        const char *path = talloc_asprintf(mem, "%s/%s", d, name);
+        if (access(path, X_OK) == 0)
+            return path;
+    }
+    die("--runtime %s: not found in PATH", name);
+}
+
+/* The runtime binary, opened once and checked: the fd is what runs. */
+static int open_runtime(const char *path, uid_t uid)
+{
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        die_errno("--runtime %s", path);
+    if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+        die("--runtime %s: not an executable file", path);
+    if (st.st_mode & 022)
+        die("--runtime %s: refusing a runtime that is group- or world-writable (mode %04o)", path,
+            (unsigned)(st.st_mode & 07777));
+    if (st.st_uid != 0 && st.st_uid != uid)
+        die("--runtime %s: refusing a runtime owned by uid %u, neither root nor you", path, (unsigned)st.st_uid);
+    return fd;
+}
+
+static enum runtime_kind runtime_kind(const char *name)
+{
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    for (size_t i = 0; i < N_ELEMENTS(runtime_names); i++)
+        if (strcmp(base, runtime_names[i]) == 0)
+            return (enum runtime_kind)i;
+    die("--runtime %s: unknown runtime (known: runc, crun, runsc)", name);
+}
+
+/* ---- --runtime: running it ---- */
+
+/* crun refuses a host where cgroup v2 is mounted beside v1 and still has
+ * a controller: say so before starting it, with what to change. */
+static void check_crun_cgroups(void)
+{
+    struct statfs fs;
+    if (statfs("/sys/fs/cgroup", &fs) < 0 || fs.f_type != TMPFS_MAGIC)
+        return;
+    if (statfs("/sys/fs/cgroup/unified", &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+        return;
+    FILE *f = fopen("/sys/fs/cgroup/unified/cgroup.controllers", "re");
+    char line[256] = "";
+    if (f && !fgets(line, sizeof line, f))
+        line[0] = '\0';
+    if (f)
+        fclose(f);
+    line[strcspn(line, "\n")] = '\0';
+    if (*line)
+        die("--runtime crun: this host mounts cgroup v2 beside v1 (hybrid) with the controller(s) \"%s\" still "
+            "bound to v2, which crun refuses; move them to v1 hierarchies (as root: mkdir "
+            "/sys/fs/cgroup/NAME && mount -t cgroup -o NAME cgroup /sys/fs/cgroup/NAME), boot with one cgroup "
+            "version only, or use --runtime runc", line);
+}
+
+static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset_t *old_mask, bool new_session)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        die_errno("fork");
+    if (pid > 0)
+        return pid;
+    die_cleanup = NULL; /* the bundle is the parent's to remove */
+    sigprocmask(SIG_SETMASK, old_mask, NULL);
+    if (quiet) {
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+    }
+    if (new_session && setsid() < 0)
+        die_errno("setsid");
+    /* a script's interpreter opens it again through /dev/fd/N */
+    fcntl(exe_fd, F_SETFD, 0);
+    syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
+    die_errno("--runtime: can't run %s", argv[0]);
+}
+
+static int exit_status(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Wait for the runtime, passing SIGINT, SIGTERM and SIGHUP on (the
+ * runtime forwards them to the command), and --timeout's SIGTERM and
+ * SIGKILL 2 s later. */
+static int wait_runtime(const struct plan *p, pid_t pid, const sigset_t *set)
+{
+    int64_t deadline = p->timeout_ms ? now_ms() + (int64_t)p->timeout_ms : -1;
+    bool timed_out = false;
+    for (;;) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return timed_out ? 124 : exit_status(st);
+        if (r < 0 && errno != EINTR)
+            die_errno("waitpid");
+        siginfo_t info;
+        int sig;
+        if (deadline >= 0) {
+            int64_t left = deadline - now_ms();
+            if (left <= 0) {
+                kill(pid, timed_out ? SIGKILL : SIGTERM);
+                deadline = timed_out ? -1 : now_ms() + 2000;
+                timed_out = true;
+                continue;
+            }
+            struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000};
+            sig = sigtimedwait(set, &info, &ts);
+        } else {
+            sig = sigwaitinfo(set, &info);
+        }
+        if (sig > 0 && sig != SIGCHLD)
+            kill(pid, sig);
+    }
+}
+
+/* The bundle directory: private (0700), under $XDG_RUNTIME_DIR when it is
+ * ours, else /tmp. */
+static const char *make_private_dir(void *mem)
+{
+    const char *base = getenv("XDG_RUNTIME_DIR");
+    struct stat st;
+    if (base == NULL || *base != '/' || lstat(base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+        base = "/tmp";
+    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", base);
+    if (mkdtemp(dir) == NULL)
+        die_errno("can't create a bundle directory in %s", base);
+    return dir;
+}
+
+/* runsc's platform: systrap where it works, else ptrace; the answer is
+ * kept per user (and per runsc binary) so later runs skip the probe. */
+static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const char *state,
+                                  const sigset_t *old_mask)
+{
+    struct stat st;
+    if (fstat(exe_fd, &st) < 0)
+        die_errno("--runtime %s", exe);
+    const char *key = talloc_asprintf(mem, "%s %llu %lld", exe, (unsigned long long)st.st_ino, (long long)st.st_mtime);
+    const char *cache_home = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    const char *cache = cache_home && *cache_home == '/' ? talloc_asprintf(mem, "%s/bwrapper", cache_home)
+                        : home && *home == '/'           ? talloc_asprintf(mem, "%s/.cache/bwrapper", home)
+                                                         : NULL;
+    const char *file = cache ? talloc_asprintf(mem, "%s/runsc-platform", cache) : NULL;
+    char line[PATH_MAX + 64] = "";
+    FILE *f = file ? fopen(file, "re") : NULL;
+    if (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *sp = strrchr(line, ' ');
+        if (sp && strncmp(line, key, strlen(key)) == 0 && sp == line + strlen(key))
+            return talloc_strdup(mem, sp + 1);
+    }
+    if (f)
+        fclose(f);
+    const char *chosen = "ptrace";
+    const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
+                          getuid() == 0 ? "do" : "--rootless", getuid() == 0 ? "true" : "do",
+                          getuid() == 0 ? NULL : "true", NULL};
+    int st_probe;
+    pid_t pid = spawn(exe_fd, argv, true, old_mask, false);
+    if (waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0)
+        chosen = "systrap";
+    if (cache) {
+        /* best effort: without a cache the next run probes again */
+        char *parent = talloc_strndup(mem, cache, (size_t)(strrchr(cache, '/') - cache));
+        mkdir(parent, 0700);
+        mkdir(cache, 0700);
+        char *tmp = talloc_asprintf(mem, "%s.%d", file, (int)getpid());
+        FILE *out = fopen(tmp, "wxe");
+        if (out && fprintf(out, "%s %s\n", key, chosen) > 0 && fclose(out) == 0)
+            rename(tmp, file);
+        else if (out)
+            fclose(out);
+        unlink(tmp);
+    }
+    return chosen;
+}
+
+static const char **runtime_argv(void *mem, const struct oci *o, const char *exe, const char *state,
+                                 const char *platform, const char *id, bool delete)
+{
+    const struct plan *p = o->plan;
+    const char **v = talloc_array(mem, const char *, 16 + p->n_runtime_flags);
+    size_t n = 0;
+    v[n++] = exe;
+    v[n++] = "--root";
+    v[n++] = state;
+    if (o->kind == RT_CRUN && o->real_uid != 0)
+        /* an ordinary user cannot manage cgroups on a host without a
+         * delegated cgroup, and a sandbox needs none */
+        v[n++] = "--cgroup-manager=disabled";
+    if (o->kind == RT_RUNSC) {
+        if (o->real_uid != 0)
+            v[n++] = "--rootless";
+        v[n++] = "--ignore-cgroups";
+        v[n++] = talloc_asprintf(mem, "--platform=%s", platform);
+        v[n++] = (o->ns & NS_NET) ? "--network=none" : "--network=host";
+    }
+    for (size_t i = 0; i < p->n_runtime_flags; i++)
+        v[n++] = p->runtime_flags[i];
+    if (delete) {
+        v[n++] = "delete";
+        v[n++] = "--force";
+    } else {
+        v[n++] = "run";
+        v[n++] = "--bundle";
+        v[n++] = made.dir;
+    }
+    v[n++] = id;
+    v[n] = NULL;
+    return v;
+}
+
+static bool dir_is_empty(int dir_fd, const char *name)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    bool empty = true;
+    for (struct dirent *e; d && (e = readdir(d));)
+        empty &= strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    if (d)
+        closedir(d);
+    else if (fd >= 0)
+        close(fd);
+    return empty;
+}
+
+static int run_bundle(struct oci *o, int exe_fd, const char *exe)
+{
+    const struct plan *p = o->plan;
+    if (o->kind == RT_CRUN)
+        check_crun_cgroups();
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    /* A caller that ignored SIGCHLD would make the runtime unwaitable. */
+    signal(SIGCHLD, SIG_DFL);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    /* --die-with-parent: our parent's death is a SIGTERM to pass on. */
+    if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0)
+        die_errno("prctl(PR_SET_PDEATHSIG)");
+
+    /* The runtime's state lives in the bundle, so one removal takes both;
+     * made here, 0700, and checked to be a directory and not a symlink. */
+    struct stat st;
+    if (mkdirat(made.dir_fd, "state", 0700) < 0 || fstatat(made.dir_fd, "state", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+        die_errno("%s/state: can't create the runtime's state directory", made.dir);
+    const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
+    const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, exe_fd, exe, state, &old) : NULL;
+    const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
+
+    pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, false), false, &old,
+                      p->new_session);
+    int status = wait_runtime(p, pid, &set);
+    /* A runtime killed mid-way leaves its container's state behind. */
+    if (!dir_is_empty(made.dir_fd, "state")) {
+        int st_del;
+        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, true), true, &old, false);
+        while (waitpid(del, &st_del, 0) < 0 && errno == EINTR)
+            ;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return status;
+}
+
+/* --emit-oci DIR as an absolute path, which need not exist yet. */
+static const char *emit_dir(void *mem, const char *arg)
+{
+    char *abs = realpath(arg, NULL);
+    if (abs) {
+        const char *dir = talloc_strdup(mem, abs);
+        free(abs);
+        return dir;
+    }
+    if (errno != ENOENT)
+        die_errno("--emit-oci %s", arg);
+    char *copy = talloc_strdup(mem, arg);
+    char *slash = strrchr(copy, '/');
+    const char *base = slash ? slash + 1 : copy;
+    if (slash)
+        *slash = '\0';
+    char *parent = realpath(slash ? (*copy ? copy : "/") : ".", NULL);
+    if (parent == NULL)
+        die_errno("--emit-oci %s", arg);
+    const char *dir = path_join(mem, parent, base);
+    free(parent);
+    return dir;
+}
+
+int oci_run(const struct plan *p)
+{
+    struct oci o = {.mem = talloc_new(NULL), .plan = p, .kind = RT_RUNC};
+    level_prefix = p->level_prefix;
+    if (p->runtime)
+        o.kind = runtime_kind(p->runtime);
+    const char *exe = NULL;
+    int exe_fd = -1;
+    if (p->emit_oci) {
+        made.dir = emit_dir(o.mem, p->emit_oci);
+        json_decref(text("--emit-oci", made.dir));
+    } else {
+        exe = find_runtime(o.mem, p->runtime, getuid());
+        exe_fd = open_runtime(exe, getuid());
+    }
+    describe_bundle(&o);
+
+    /* Only now is anything created; from here on die() removes it. */
+    if (p->emit_oci) {
+        made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
+    } else {
+        made.dir = make_private_dir(o.mem);
+        made.dir_made = true;
+        made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    die_cleanup = remove_made;
+    if (made.dir_fd < 0)
+        die_errno("%s", made.dir);
+    rebase_bundle(&o, made.dir);
+    write_bundle(&o, made.dir_fd, made.dir);
+    int status = 0;
+    if (p->emit_oci) {
+        close(made.dir_fd);
+        made.dir_fd = -1;
+    } else {
+        status = run_bundle(&o, exe_fd, exe);
+        remove_made();
+        close(exe_fd);
+    }
+    die_cleanup = NULL;
+    json_decref(o.config);
+    talloc_free(o.mem);
+    return status;
+}

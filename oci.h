@@ -1,0 +1,13 @@
+/* The OCI executor: the plan as a runtime-spec bundle, emitted with
+ * --emit-oci or run with --runtime (runc, crun or runsc). */
+#ifndef BWRAPPER_OCI_H
+#define BWRAPPER_OCI_H
+
+#include "plan.h"
+
+/* Emit the bundle (and exit 0), or run it and return the command's exit
+ * status.  Anything the plan asks that OCI cannot express is an error
+ * naming the option, before anything is created. */
+int oci_run(const struct plan *plan);
+
+#endif

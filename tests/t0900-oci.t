@@ -1,0 +1,133 @@
+#!/bin/sh
+test_description='OCI back end: --emit-oci and --runtime runc, crun, runsc against the native run'
+. "$(dirname "$0")/lib.sh"
+
+schema_dir=/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema
+[ -f "$schema_dir/config-schema.json" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null &&
+    test_set_prereq SCHEMA
+
+# crun refuses a host where cgroup v2 sits beside v1 with a controller
+# still bound to it ("hybrid mode").  As root, move such controllers to
+# v1 hierarchies, so the unprivileged pass can test crun.
+if [ "$(id -u)" = 0 ] && [ -f /sys/fs/cgroup/unified/cgroup.controllers ] &&
+    [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; then
+    for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+        mkdir -p "/sys/fs/cgroup/$c" && mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" ||
+            say "could not move the cgroup controller $c to v1"
+    done
+fi
+
+# Bundles go to $XDG_RUNTIME_DIR: a private one shows exactly what is left.
+XDG_RUNTIME_DIR=$(pwd)/xdg
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
+XDG_CACHE_HOME=$(pwd)/cache
+export XDG_CACHE_HOME
+
+nothing_left() {
+    test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR"; false; }
+}
+
+sandbox_ok() { "$BWRAPPER" $ROOT_ARGS --runtime "$1" true >/dev/null 2>&1 && nothing_left >/dev/null; }
+if test_have_prereq USER; then
+    sandbox_ok runc && test_set_prereq RUNC
+    sandbox_ok crun && test_set_prereq CRUN
+fi
+if test_have_prereq ROOT && command -v runsc >/dev/null; then
+    if sandbox_ok runsc; then
+        test_set_prereq RUNSC
+    else
+        echo "# runsc cannot start a sandbox here (see: $BWRAPPER --runtime runsc true); its tests are skipped"
+    fi
+fi
+rm -rf "$XDG_RUNTIME_DIR"/*
+
+printf 'line one\nline two\n' >data
+mkdir -p lower upper/d rw && echo lower >lower/f && echo upper >upper/g && echo host >rw/h
+top=$(pwd)
+
+# The same command line natively and under runtime $1: stdout and exit
+# status must agree, and no bundle may be left behind.
+same_as_native() {
+    rt=$1
+    shift
+    { "$BWRAPPER" $ROOT_ARGS "$@" >expect.out 2>expect.err 7<data; echo "exit $?" >>expect.out; } &&
+    # a case must run natively: bwrapper failing alike would prove nothing
+    ! grep "^bwrapper:" expect.err &&
+    { "$BWRAPPER" --runtime "$rt" $ROOT_ARGS "$@" >actual.out 2>actual.err 7<data; echo "exit $?" >>actual.out; } &&
+    test_cmp expect.out actual.out && nothing_left
+}
+
+# TAGS|ARGS: u runs under runc and crun (unprivileged), s under runsc (root).
+cat >cases <<'CASES'
+us|true
+us|sh -c "exit 7"
+us|echo hello
+us|--tmpfs /tmp sh -c "echo data >/tmp/f && cat /tmp/f"
+us|--dir /a/b sh -c "test -d /a/b && echo yes"
+us|--symlink /usr/bin /x readlink /x
+us|--file 7 /f cat /f
+us|--ro-bind-data 7 /data sh -c "cat /data; echo more 2>/dev/null >>/data; echo \$?"
+us|--bind-data 7 /data sh -c "echo more >>/data; cat /data"
+us|--setenv FOO bar printenv FOO
+us|--clearenv --setenv A 1 /usr/bin/printenv A
+us|--chdir /usr/bin pwd
+us|--unshare-uts --hostname sandbox hostname
+us|--unshare-pid --as-pid-1 --proc /proc sh -c "echo \$\$"
+us|--dev /dev sh -c "echo x >/dev/null && test -c /dev/zero && echo ok"
+u|--unshare-net --unshare-pid --proc /proc sh -c "wc -l </proc/net/dev"
+us|--tmpfs /t --perms 0700 --dir /t/d find /t/d -maxdepth 0 -printf "%m\\n"
+u|--size 1048576 --tmpfs /t df -B1 --output=size /t
+us|--bind "$top/rw" /rw --remount-ro /rw sh -c "echo x 2>/dev/null >/rw/new; echo \$?"
+u|--unshare-pid --proc /proc grep Cap /proc/self/status
+u|--seccomp-profile default unshare -U true
+us|--rlimit nofile=64 sh -c "ulimit -n"
+u|--overlay-src "$top/lower" --overlay-src "$top/upper" --ro-overlay /o cat /o/f /o/g
+u|--overlay-src "$top/lower" --tmp-overlay /o sh -c "echo new >/o/n && cat /o/f /o/n"
+us|--dir /a --chmod 0700 /a find /a -maxdepth 0 -printf "%m\\n"
+us|--ro-bind "$top/rw" /rw cat /rw/h
+CASES
+
+test_expect_success 'at least 15 command lines for each runtime' '
+    test $(grep -c "^[a-z]*u[a-z]*|" cases) -ge 15 &&
+    test $(grep -c "^[a-z]*s[a-z]*|" cases) -ge 15
+'
+
+n=0
+while IFS='|' read -r tags case_args; do
+    n=$((n + 1))
+    eval "set -- $case_args"
+    # Every bundle validates, whichever runtime it is written for.
+    "$BWRAPPER" --emit-oci "emit-$n" $ROOT_ARGS "$@" 7<data >/dev/null 2>&1
+    "$BWRAPPER" --emit-oci "emit-runsc-$n" --runtime runsc $ROOT_ARGS "$@" 7<data >/dev/null 2>&1
+    case $tags in *u*)
+        test_expect_success RUNC "runc: $case_args" 'eval "set -- $case_args" && same_as_native runc "$@"'
+        test_expect_success CRUN "crun: $case_args" 'eval "set -- $case_args" && same_as_native crun "$@"'
+    esac
+    case $tags in *s*)
+        test_expect_success RUNSC "runsc: $case_args" 'eval "set -- $case_args" && same_as_native runsc "$@"'
+    esac
+done <cases
+
+cat >validate.py <<'PY'
+import json, sys, jsonschema
+schema_dir = sys.argv[1]
+with open(schema_dir + "/config-schema.json") as f:
+    schema = json.load(f)
+resolver = jsonschema.RefResolver("file://" + schema_dir + "/", schema)
+validator = jsonschema.Draft4Validator(schema, resolver=resolver)
+bad = 0
+for path in sys.argv[2:]:
+    with open(path) as f:
+        for err in validator.iter_errors(json.load(f)):
+            print(f"{path}: {'/'.join(map(str, err.path))}: {err.message}")
+            bad = 1
+sys.exit(bad)
+PY
+
+test_expect_success SCHEMA 'every emitted config.json validates against the runtime-spec schema' '
+    test_when_finished "rm -rf emit-*" &&
+    test $(ls -d emit-*/config.json | wc -l) -eq $((2 * n)) &&
+    /usr/bin/python3 validate.py "$schema_dir" emit-*/config.json
+'
+test_done

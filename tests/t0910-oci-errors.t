@@ -1,0 +1,175 @@
+#!/bin/sh
+test_description='OCI back end: what cannot be expressed, bad bundle directories and runtimes, signals, clean-up'
+. "$(dirname "$0")/lib.sh"
+
+XDG_RUNTIME_DIR=$(pwd)/xdg
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
+
+nothing_left() {
+    test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR"; false; }
+}
+
+if test_have_prereq USER && "$BWRAPPER" $ROOT_ARGS --runtime runc true >/dev/null 2>&1; then
+    test_set_prereq RUNC
+fi
+rm -rf "$XDG_RUNTIME_DIR"/*
+
+# fails OPTIONS... : bwrapper refuses them with a message naming WHAT,
+# for --emit-oci and --runtime alike, and creates nothing.
+refused() {
+    what=$1
+    shift
+    test_must_fail "$BWRAPPER" --emit-oci out $ROOT_ARGS "$@" true 2>err 7</dev/null &&
+    grep -F -e "$what" err && test ! -e out &&
+    test_must_fail "$BWRAPPER" --runtime runc $ROOT_ARGS "$@" true 2>err 7</dev/null &&
+    grep -F -e "$what" err && nothing_left
+}
+
+for opt in "--userns 7" "--userns2 7" "--pidns 7" "--sync-fd 7" "--block-fd 7" "--info-fd 7" \
+    "--json-status-fd 7" "--seccomp 7" "--add-seccomp-fd 7" "--lock-file /x" "--argv0 name" \
+    "--unshare-user --disable-userns" "--bind-fd 7 /x" "--dev /mydev"; do
+    name=${opt##*--}
+    name=--${name%% *}
+    [ "$name" = --disable-userns ] || name=${opt%% *}
+    test_expect_success "$opt cannot be expressed in OCI: an error naming it" "refused '$name' $opt"
+done
+
+test_expect_success 'a symlink inside a mount cannot be expressed: an error naming the step' '
+    refused "--symlink a /tmp/l" --tmpfs /tmp --symlink a /tmp/l
+'
+
+test_expect_success 'a file written into a host directory cannot be expressed' '
+    mkdir -p hostdir &&
+    refused "--file 7 /h/f" --bind "$(pwd)/hostdir" /h --file 7 /h/f &&
+    test ! -e hostdir/f
+'
+
+test_expect_success '--emit-oci refuses a directory that is not empty, and leaves it alone' '
+    mkdir full && echo keep >full/file &&
+    test_must_fail "$BWRAPPER" --emit-oci full $ROOT_ARGS true 2>err &&
+    grep "not empty" err &&
+    test "$(ls -A full)" = file && test "$(cat full/file)" = keep
+'
+
+test_expect_success '--emit-oci writes into an empty directory and a new one, and prints nothing' '
+    test_when_finished "rm -rf empty new emit.out" &&
+    mkdir empty &&
+    "$BWRAPPER" --emit-oci empty $ROOT_ARGS true >emit.out &&
+    "$BWRAPPER" --emit-oci new $ROOT_ARGS --file 7 /f --ro-bind-data 8 /d true 7</dev/null 8</dev/null >>emit.out &&
+    test_must_be_empty emit.out &&
+    test -f empty/config.json && test -d empty/rootfs &&
+    test -f new/rootfs/f && test -f new/files/0 &&
+    test "$(stat -c %a new)" = 700
+'
+
+test_expect_success '--emit-oci makes the caller resolvable inside: generated /etc/passwd and /etc/group' '
+    test_when_finished "rm -rf users" &&
+    "$BWRAPPER" --emit-oci users --ro-bind /usr /usr true &&
+    grep -q "^$(id -un):x:" users/rootfs/etc/passwd &&
+    grep -q "^[^:]*:x:0:" users/rootfs/etc/group
+'
+
+test_expect_success 'a failure half-way removes what --emit-oci wrote' '
+    test_must_fail "$BWRAPPER" --emit-oci half $ROOT_ARGS --dir /a --chmod 0700 /nope true 2>err &&
+    grep -F -e "--chmod 0700 /nope" err &&
+    test ! -e half
+'
+
+test_expect_success 'non-UTF-8 paths are refused: JSON cannot carry them' '
+    bad=$(printf "bad\377dir") && mkdir "$bad" &&
+    test_must_fail "$BWRAPPER" --emit-oci out $ROOT_ARGS --bind "$(pwd)/$bad" /x true 2>err &&
+    grep -a "not valid UTF-8" err && test ! -e out &&
+    test_must_fail "$BWRAPPER" --emit-oci out $ROOT_ARGS --dir "/$bad" true 2>err &&
+    grep -a "not valid UTF-8" err && test ! -e out &&
+    test_must_fail "$BWRAPPER" --emit-oci out $ROOT_ARGS true "$bad" 2>err &&
+    grep -a "not valid UTF-8" err && test ! -e out &&
+    test_must_fail "$BWRAPPER" --emit-oci "$bad/out" $ROOT_ARGS true 2>err &&
+    grep -a "not valid UTF-8" err && test ! -e "$bad/out"
+'
+
+test_expect_success 'a missing runtime is an error' '
+    test_must_fail "$BWRAPPER" --runtime "$(pwd)/nowhere/runc" $ROOT_ARGS true 2>err &&
+    grep -F "nowhere/runc" err &&
+    test_must_fail env PATH=/nonexistent "$BWRAPPER" --runtime crun $ROOT_ARGS true 2>err &&
+    grep "not found" err && nothing_left
+'
+
+test_expect_success 'an unknown runtime name is an error' '
+    test_must_fail "$BWRAPPER" --runtime dockerd $ROOT_ARGS true 2>err &&
+    grep "unknown runtime" err && nothing_left
+'
+
+test_expect_success 'a group- or world-writable runtime is refused' '
+    mkdir -p wbin && cp /bin/true wbin/runc && chmod 0775 wbin/runc &&
+    test_must_fail "$BWRAPPER" --runtime "$(pwd)/wbin/runc" $ROOT_ARGS true 2>err &&
+    grep "group- or world-writable" err &&
+    chmod 0757 wbin/runc &&
+    test_must_fail "$BWRAPPER" --runtime "$(pwd)/wbin/runc" $ROOT_ARGS true 2>err &&
+    grep "group- or world-writable" err && nothing_left
+'
+
+test_expect_success ROOT 'a runtime owned by another user is refused' '
+    mkdir -p obin && cp /bin/true obin/runc && chown nobody obin/runc &&
+    test_must_fail "$BWRAPPER" --runtime "$(pwd)/obin/runc" $ROOT_ARGS true 2>err &&
+    grep "owned by uid" err && nothing_left
+'
+
+test_expect_success ROOT 'as root a runtime name is not looked up in PATH' '
+    mkdir -p fakebin && printf "#!/bin/sh\necho FAKE\n" >fakebin/runc && chmod 0755 fakebin/runc &&
+    PATH=$(pwd)/fakebin:$PATH "$BWRAPPER" --runtime runc $ROOT_ARGS echo real >real.out 2>/dev/null &&
+    test "$(cat real.out)" = real && nothing_left
+'
+
+test_expect_success RUNC 'the command failing leaves nothing behind' '
+    test_expect_code 3 "$BWRAPPER" --runtime runc $ROOT_ARGS sh -c "exit 3" &&
+    test_expect_code 127 "$BWRAPPER" --runtime runc $ROOT_ARGS /nonexistent 2>/dev/null;
+    nothing_left
+'
+
+test_expect_success RUNC 'stdin passes through' '
+    echo through | "$BWRAPPER" --runtime runc $ROOT_ARGS cat >stdin.out &&
+    test "$(cat stdin.out)" = through
+'
+
+# Start a long command under runc and wait until it runs.
+start_sleeper() {
+    rm -f started
+    "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$(pwd)" /w sh -c "touch /w/started; exec sleep 30" &
+    pid=$!
+    i=0
+    while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    test -f started
+}
+
+test_expect_success RUNC 'SIGTERM is passed on to the command; its status comes back; nothing is left' '
+    start_sleeper &&
+    kill -TERM $pid && { wait $pid; status=$?; } &&
+    test $status = 143 && nothing_left
+'
+
+test_expect_success RUNC 'SIGINT and SIGHUP are passed on too' '
+    start_sleeper && kill -INT $pid && { wait $pid; status=$?; } && test $status = 130 &&
+    start_sleeper && kill -HUP $pid && { wait $pid; status=$?; } && test $status = 129 &&
+    nothing_left
+'
+
+test_expect_success RUNC 'a runtime killed mid-run: its container and state are removed' '
+    start_sleeper &&
+    runtime=$(pgrep -P $pid -x runc) &&
+    kill -KILL $runtime && { wait $pid; status=$?; } &&
+    test $status = 137 && nothing_left &&
+    ! pgrep -f "sleep 30" -u "$(id -u)"
+'
+
+test_expect_success RUNC '--timeout ends the command with status 124' '
+    test_expect_code 124 "$BWRAPPER" --runtime runc $ROOT_ARGS --timeout 0.5 sleep 30 &&
+    nothing_left
+'
+
+test_expect_success RUNC '--runtime-flag passes a global flag to the runtime' '
+    "$BWRAPPER" --runtime runc --runtime-flag --debug $ROOT_ARGS true 2>err &&
+    grep -qi "level=debug" err && nothing_left
+'
+
+test_done
