@@ -998,7 +998,7 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f)
 static void write_bundle(struct oci *o, int dir_fd, const char *dir)
 {
     mode_t old = umask(0);
-    if (mkdirat(dir_fd, "rootfs", 0755) < 0 || mkdirat(dir_fd, "files", 0700) < 0)
+    if (mkdirat(dir_fd, "rootfs", 0755) < 0 || (o->n_bundle_files && mkdirat(dir_fd, "files", 0700) < 0))
         die_errno("%s: can't create rootfs/ and files/", dir);
     for (size_t i = 0; i < o->n_files; i++)
         write_file(o->mem, dir_fd, &o->files[i]);
@@ -1016,9 +1016,9 @@ static void write_bundle(struct oci *o, int dir_fd, const char *dir)
 /* Remove NAME in DIR_FD and everything below it, without following
  * symlinks.  Directories a runtime left unreadable (overlayfs's work/work
  * is mode 0) are opened up first. */
-static void remove_tree(int dir_fd, const char *name)
+static void remove_tree(int dir_fd, const char *name, unsigned char type)
 {
-    if (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT)
+    if (type != DT_DIR && (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT))
         return;
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == EACCES && fchmodat(dir_fd, name, 0700, 0) == 0)
@@ -1032,7 +1032,7 @@ static void remove_tree(int dir_fd, const char *name)
     }
     for (struct dirent *e; (e = readdir(d));)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            remove_tree(dirfd(d), e->d_name);
+            remove_tree(dirfd(d), e->d_name, e->d_type);
     closedir(d);
     if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
         warn("can't remove %s: %s", name, strerror(errno));
@@ -1050,12 +1050,12 @@ static void remove_made(void)
     if (made.dir_fd < 0)
         return;
     if (made.dir_made) {
-        remove_tree(AT_FDCWD, made.dir);
+        remove_tree(AT_FDCWD, made.dir, DT_DIR);
     } else {
         DIR *d = fdopendir(dup(made.dir_fd));
         for (struct dirent *e; d && (e = readdir(d));)
             if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                remove_tree(made.dir_fd, e->d_name);
+                remove_tree(made.dir_fd, e->d_name, e->d_type);
         if (d)
             closedir(d);
     }
