@@ -17,17 +17,6 @@
  * Dies on failure. */
 void pty_open(const char *ptmx, int *controller, int *replica);
 
-/* Send FD over the unix socket SOCK, as an OCI runtime does to its
- * --console-socket.  0, or -1 with errno. */
-int pty_send_controller(int sock, int fd);
-
-/* Receive the fd sent over SOCK (by pty_send_controller or an OCI runtime,
- * through the connection accept() gave on the --console-socket; extra data
- * such as runc's pty name is ignored, extra fds are closed).
- * The fd is O_CLOEXEC.  -1 if the sender closed the socket without sending
- * one (it failed and said why), or with errno on a socket error. */
-int pty_recv_controller(int sock);
-
 /* In the sandbox, before the reaper is forked: REPLICA becomes stdin,
  * stdout and stderr, so nothing in the sandbox, pid 1 included, keeps the
  * caller's terminal.  Closes REPLICA. */

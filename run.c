@@ -397,7 +397,7 @@ static void enter_pty(struct launch *l)
     if (l->pty_sock[1] >= 0) {
         int controller;
         pty_open("/dev/ptmx", &controller, &replica);
-        if (pty_send_controller(l->pty_sock[1], controller) < 0)
+        if (send_fd(l->pty_sock[1], controller) < 0)
             die_errno("--pty: can't pass the pty to the monitor");
         close(controller);
         close_fd(&l->pty_sock[1]);
@@ -624,34 +624,6 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
     }
 }
 
-static int send_fd(int sock, int fd)
-{
-    char data = 0, buf[CMSG_SPACE(sizeof(int))] = {0};
-    struct iovec iov = {.iov_base = &data, .iov_len = 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    return (int)sendmsg(sock, &msg, 0);
-}
-
-static int recv_fd(int sock)
-{
-    char data, buf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {.iov_base = &data, .iov_len = 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf};
-    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-        return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-        return -1;
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
-}
-
 /* The pid of a pidfd's process, in our namespace. */
 static pid_t pidfd_pid(int pidfd)
 {
@@ -745,7 +717,7 @@ static struct pty_relay *start_relay(struct launch *l, int pidfd, void *mem)
     int controller = l->pty_controller;
     l->pty_controller = -1;
     if (l->pty_sock[0] >= 0) {
-        controller = pty_recv_controller(l->pty_sock[0]);
+        controller = recv_fd(l->pty_sock[0]);
         if (controller < 0 && errno != ENOMSG)
             die_errno("--pty: can't receive the pty");
         close_fd(&l->pty_sock[0]);

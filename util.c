@@ -2,10 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <talloc.h>
 #include <unistd.h>
@@ -118,4 +120,80 @@ int write_all(int fd, const void *buf, size_t len)
         len -= (size_t)w;
     }
     return 0;
+}
+
+/* With stdin, stdout or stderr closed, a new fd could take its number and
+ * then be mistaken for it (or, dup2'd onto itself, keep O_CLOEXEC). */
+int fd_above_stdio(int fd)
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return moved;
+}
+
+/* Room for one fd, aligned as a cmsghdr must be: a char array alone may
+ * start anywhere. */
+union fd_control {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+};
+
+int send_fd(int sock, int fd)
+{
+    union fd_control control;
+    memset(&control, 0, sizeof control);
+    char data = 0;
+    struct iovec iov = {.iov_base = &data, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    ssize_t n;
+    while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    return n < 0 ? -1 : 0;
+}
+
+int recv_fd(int sock)
+{
+    /* runc sends the pty's name along; a longer one is left unread. */
+    char data[256];
+    /* Room for a few fds: those beyond the buffer would be dropped by the
+     * kernel, but those that fit and are not ours must be closed. */
+    union {
+        char buf[CMSG_SPACE(4 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (n < 0)
+        return -1;
+    int fd = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+            if (fd < 0)
+                fd = got;
+            else
+                close(got);
+        }
+    }
+    if (fd < 0)
+        errno = ENOMSG;
+    return fd_above_stdio(fd);
 }

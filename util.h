@@ -37,4 +37,16 @@ char *read_fd_all(void *mem_ctx, int fd, size_t *len);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 
+/* With stdin, stdout or stderr closed, a new fd could take its number:
+ * move FD above 2 (closing the old one); FD itself if it already is. */
+int fd_above_stdio(int fd);
+/* Send FD over the unix socket SOCK, as an OCI runtime sends a pty to its
+ * --console-socket.  0, or -1 with errno. */
+int send_fd(int sock, int fd);
+/* Receive the fd sent over SOCK (by send_fd or an OCI runtime; extra data
+ * such as runc's pty name is ignored, extra fds are closed), O_CLOEXEC and
+ * above stdio.  -1 if the sender closed the socket without sending one (it
+ * failed and said why), or with errno on a socket error. */
+int recv_fd(int sock);
+
 #endif
