@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <talloc.h>
@@ -31,6 +34,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "pty.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -728,7 +732,12 @@ static json_t *process_json(struct oci *o)
 {
     const struct plan *p = o->plan;
     json_t *proc = json_object();
-    json_object_set_new(proc, "terminal", json_false());
+    json_object_set_new(proc, "terminal", json_boolean(p->pty));
+    struct winsize ws;
+    /* the size the command sees from its start; the relay follows resizes */
+    if (p->pty && pty_caller_size(&ws))
+        json_object_set_new(proc, "consoleSize",
+                            json_pack("{s:i,s:i}", "height", (int)ws.ws_row, "width", (int)ws.ws_col));
     json_object_set_new(proc, "user", json_pack("{s:I,s:I}", "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid));
     json_t *args = json_array();
     for (size_t i = 0; i < p->argc; i++)
@@ -1302,11 +1311,21 @@ static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const 
     return chosen;
 }
 
+/* What the runtime is asked to do: run the command in the foreground;
+ * start it and leave (--pty: the runtime sends the pty's controller to
+ * the console socket and the command becomes ours to wait for); or remove
+ * the container's state. */
+enum runtime_action { ACT_RUN, ACT_START, ACT_DELETE };
+
+/* The bundle's own files for ACT_START, relative to it. */
+#define CONSOLE_SOCKET "console.sock"
+#define PID_FILE "container.pid"
+
 static const char **runtime_argv(void *mem, const struct oci *o, const char *exe, const char *state,
-                                 const char *platform, const char *id, bool delete)
+                                 const char *platform, const char *id, enum runtime_action act)
 {
     const struct plan *p = o->plan;
-    const char **v = talloc_array(mem, const char *, 16 + p->n_runtime_flags);
+    const char **v = talloc_array(mem, const char *, 20 + p->n_runtime_flags);
     size_t n = 0;
     v[n++] = exe;
     v[n++] = "--root";
@@ -1324,13 +1343,20 @@ static const char **runtime_argv(void *mem, const struct oci *o, const char *exe
     }
     for (size_t i = 0; i < p->n_runtime_flags; i++)
         v[n++] = p->runtime_flags[i];
-    if (delete) {
+    if (act == ACT_DELETE) {
         v[n++] = "delete";
         v[n++] = "--force";
     } else {
         v[n++] = "run";
         v[n++] = "--bundle";
         v[n++] = made.dir;
+    }
+    if (act == ACT_START) {
+        v[n++] = "--detach";
+        v[n++] = "--console-socket";
+        v[n++] = talloc_asprintf(mem, "%s/" CONSOLE_SOCKET, made.dir);
+        v[n++] = "--pid-file";
+        v[n++] = talloc_asprintf(mem, "%s/" PID_FILE, made.dir);
     }
     v[n++] = id;
     v[n] = NULL;
@@ -1349,6 +1375,84 @@ static bool dir_is_empty(int dir_fd, const char *name)
     else if (fd >= 0)
         close(fd);
     return empty;
+}
+
+/* --pty: the socket the runtime sends the pty's controller to, listening
+ * in the private bundle directory. */
+static int listen_console(void)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int len = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/" CONSOLE_SOCKET, made.dir);
+    if (len < 0 || (size_t)len >= sizeof addr.sun_path)
+        die("--pty: %s/" CONSOLE_SOCKET ": the path is too long for a socket; set XDG_RUNTIME_DIR or TMPDIR "
+            "to a shorter directory", made.dir);
+    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sock < 0 || bind(sock, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(sock, 1) < 0)
+        die_errno("--pty: can't listen on %s", addr.sun_path);
+    return sock;
+}
+
+/* The command's pid in our pid namespace, as the runtime wrote it. */
+static pid_t container_pid(struct oci *o)
+{
+    int fd = openat(made.dir_fd, PID_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    char *text = fd >= 0 ? read_fd_all(o->mem, fd, NULL) : NULL;
+    if (fd >= 0)
+        close(fd);
+    char *end;
+    long pid = text ? strtol(text, &end, 10) : 0;
+    if (pid <= 0 || pid > INT32_MAX || (*end != '\0' && *end != '\n'))
+        die("--pty: %s wrote no pid for the command", runtime_names[o->kind]);
+    return (pid_t)pid;
+}
+
+/* --pty: the runtime has started the command and left; the command, a
+ * child of ours now (we are its subreaper), runs on the pty whose
+ * controller is waiting on CONSOLE.  Relay until it ends, passing on
+ * --timeout's SIGTERM and SIGKILL 2 s later; its exit status. */
+static int relay_container(struct oci *o, int console)
+{
+    const struct plan *p = o->plan;
+    int conn = accept4(console, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int controller = conn >= 0 ? recv_fd(conn) : -1;
+    if (controller < 0)
+        die_errno("--pty: %s did not send the pty", runtime_names[o->kind]);
+    close(conn);
+    pid_t pid = container_pid(o);
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0)
+        die_errno("--pty: the command (pid %d)", (int)pid);
+    sandbox_pidfd = pidfd;
+    struct pty_relay *relay = pty_relay_begin(o->mem, controller, pidfd);
+    int64_t deadline = p->timeout_ms ? now_ms() + (int64_t)p->timeout_ms : -1;
+    bool timed_out = false;
+    for (;;) {
+        struct pollfd fds[1 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
+        nfds_t n = 1 + pty_relay_poll_fds(relay, fds + 1);
+        int64_t left = deadline >= 0 ? deadline - now_ms() : -1;
+        if (deadline >= 0 && left <= 0) {
+            (void)syscall(SYS_pidfd_send_signal, pidfd, timed_out ? SIGKILL : SIGTERM, NULL, 0);
+            deadline = timed_out ? -1 : now_ms() + 2000;
+            timed_out = true;
+            continue;
+        }
+        if (poll(fds, n, left > INT32_MAX ? INT32_MAX : (int)left) < 0) {
+            if (errno == EINTR)
+                continue;
+            die_errno("poll");
+        }
+        if (fds[0].revents)
+            break;
+        (void)pty_relay_handle(relay, fds + 1);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            die_errno("--pty: can't wait for the command (pid %d)", (int)pid);
+    sandbox_pidfd = -1;
+    close(pidfd);
+    pty_relay_end(relay);
+    return timed_out ? 124 : exit_status(st);
 }
 
 static int run_bundle(struct oci *o, int exe_fd, const char *exe)
@@ -1379,13 +1483,26 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, exe_fd, exe, state, &old) : NULL;
     const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
 
-    pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, false), false, &old,
-                      p->new_session);
+    int console = -1;
+    /* With --pty the runtime leaves once the command runs, and a runtime
+     * that leaves a process behind hands it to the nearest subreaper. */
+    if (p->pty) {
+        console = listen_console();
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+            die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+    }
+    pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, p->pty ? ACT_START : ACT_RUN),
+                      false, &old, p->new_session && !p->pty);
     int status = wait_runtime(p, pid, &set);
-    /* A runtime killed mid-way leaves its container's state behind. */
+    if (p->pty && status == 0)
+        status = relay_container(o, console);
+    if (console >= 0)
+        close(console);
+    /* A runtime killed mid-way, or one that started the command and left,
+     * leaves its container's state behind. */
     if (!dir_is_empty(made.dir_fd, "state")) {
         int st_del;
-        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, true), true, &old, false);
+        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, ACT_DELETE), true, &old, false);
         while (waitpid(del, &st_del, 0) < 0 && errno == EINTR)
             ;
     }

@@ -36,6 +36,12 @@ static int caller_terminal(void)
     return -1;
 }
 
+bool pty_caller_size(struct winsize *ws)
+{
+    int fd = caller_terminal();
+    return fd >= 0 && ioctl(fd, TIOCGWINSZ, ws) == 0;
+}
+
 /* Best effort: a size the kernel refuses leaves the pty at 0x0, which
  * programs treat as "unknown", not as an error. */
 static void copy_window_size(int from, int to)
@@ -100,7 +106,30 @@ struct pty_relay {
     struct sigaction old_pipe;
 };
 
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+/* SIGQUIT too: its default would end bwrapper without restoring the
+ * terminal, and with the terminal raw ^\ reaches the command as a byte. */
+static void enter_raw_mode(void)
+{
+    struct termios mode = saved_tty_mode;
+    cfmakeraw(&mode);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &mode) < 0)
+        die_errno("--pty: can't put the terminal in raw mode");
+}
+
+/* SIGTSTP from outside (the terminal, raw, sends none): stop as a job
+ * does, with the caller's terminal as it was, and take it back when
+ * continued, at its size then.  The command runs on meanwhile. */
+static void suspend(struct pty_relay *r)
+{
+    if (r->raw)
+        (void)tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty_mode);
+    (void)kill(getpid(), SIGSTOP);
+    if (r->raw)
+        enter_raw_mode();
+    copy_window_size(r->size_from, r->controller);
+}
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
 {
@@ -121,6 +150,7 @@ struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
     for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
         sigaddset(&set, forwarded[i]);
     sigaddset(&set, SIGWINCH);
+    sigaddset(&set, SIGTSTP);
     if (sigprocmask(SIG_BLOCK, &set, &r->old_mask) < 0 ||
         (r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
         die_errno("--pty: can't take signals");
@@ -135,9 +165,7 @@ struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
         /* Registered first, so that a failure from here on restores it. */
         saved_tty_mode = mode;
         saved_tty_fd = STDIN_FILENO;
-        cfmakeraw(&mode);
-        if (tcsetattr(STDIN_FILENO, TCSANOW, &mode) < 0)
-            die_errno("--pty: can't put the terminal in raw mode");
+        enter_raw_mode();
         r->raw = true;
     }
     copy_window_size(r->size_from, controller);
@@ -236,6 +264,8 @@ static void take_signals(struct pty_relay *r, bool forward)
     while (read(r->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGWINCH)
             copy_window_size(r->size_from, r->controller);
+        else if (si.ssi_signo == SIGTSTP)
+            suspend(r);
         /* The sandbox may be gone already: nothing to do then. */
         else if (forward && r->pidfd >= 0)
             (void)syscall(SYS_pidfd_send_signal, r->pidfd, (int)si.ssi_signo, NULL, 0);
@@ -279,6 +309,7 @@ void pty_relay_end(struct pty_relay *r)
     if (r->raw) {
         (void)tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty_mode);
         saved_tty_fd = -1;
+        r->raw = false;
     }
     /* Signals that came after the command ended have no one to go to. */
     take_signals(r, false);

@@ -9,6 +9,7 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 
 /* Open a new pty through PTMX (a path as the calling process sees it):
  * *controller and *replica, both O_CLOEXEC and O_NOCTTY.  The replica's
@@ -16,6 +17,10 @@
  * or stderr is one, so the command sees the right size from its start.
  * Dies on failure. */
 void pty_open(const char *ptmx, int *controller, int *replica);
+
+/* The caller's window size (of the first of stdin, stdout and stderr that
+ * is a terminal) in *WS; false when none is a terminal. */
+bool pty_caller_size(struct winsize *ws);
 
 /* In the sandbox, before the reaper is forked: REPLICA becomes stdin,
  * stdout and stderr, so nothing in the sandbox, pid 1 included, keeps the

@@ -321,7 +321,7 @@ static void forward_to_all(int sig)
     kill(-1, sig);
 }
 
-/* --pty: SIGINT, SIGTERM and SIGHUP forwarded by the monitor are for the
+/* --pty: SIGINT, SIGTERM, SIGHUP and SIGQUIT forwarded by the monitor are for the
  * command; pid 1 would ignore them, another reaper die of them. */
 static volatile pid_t reaped_command;
 
@@ -353,6 +353,7 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGQUIT, &sa, NULL);
     }
     /* Everything in the namespace, the command included. */
     if (p->timeout_ms) {

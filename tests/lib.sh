@@ -6,6 +6,8 @@
 #   $ROOT_ARGS    a minimal read-only system (usr, etc, the /bin /lib links)
 #   prereqs       BWRAP (system bwrap present), ROOT, USER (unprivileged),
 #                 USERNS (user namespaces work), SANITIZED
+#   oci_setup     for OCI tests: a private $XDG_RUNTIME_DIR, nothing_left,
+#                 and the prereqs RUNC, CRUN (unprivileged) and RUNSC (root)
 SHARNESS_TEST_SRCDIR=${SHARNESS_TEST_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
 tests_dir=$SHARNESS_TEST_SRCDIR
 BWRAPPER=${BWRAPPER:-$(cd "$tests_dir/.." && pwd)/bwrapper}
@@ -50,4 +52,41 @@ same_as_bwrap() {
     "$BWRAPPER" "$@" >actual.out 2>actual.err
     echo "exit $?" >>actual.out
     test_cmp expect.out actual.out
+}
+
+# OCI tests: bundles go to $XDG_RUNTIME_DIR, a private one here, so that
+# nothing_left shows exactly what a run left behind; runsc's platform cache
+# stays here too.  runc and crun are tested rootless (the unprivileged
+# pass), runsc as root, each only where it can start a sandbox.
+oci_setup() {
+    # crun refuses a host where cgroup v2 sits beside v1 with a controller
+    # still bound to it ("hybrid mode").  As root, move such controllers to
+    # v1 hierarchies, so the unprivileged pass can test crun.
+    if [ "$(id -u)" = 0 ] && [ -f /sys/fs/cgroup/unified/cgroup.controllers ] &&
+        [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; then
+        for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
+            mkdir -p "/sys/fs/cgroup/$c" && mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" ||
+                say "could not move the cgroup controller $c to v1"
+        done
+    fi
+    XDG_RUNTIME_DIR=$(pwd)/xdg
+    mkdir -m 0700 "$XDG_RUNTIME_DIR"
+    XDG_CACHE_HOME=$(pwd)/cache
+    export XDG_RUNTIME_DIR XDG_CACHE_HOME
+    if test_have_prereq USER; then
+        oci_starts runc && test_set_prereq RUNC
+        oci_starts crun && test_set_prereq CRUN
+    fi
+    if test_have_prereq ROOT && command -v runsc >/dev/null; then
+        if oci_starts runsc; then
+            test_set_prereq RUNSC
+        else
+            echo "# runsc cannot start a sandbox here (see: $BWRAPPER --runtime runsc true); its tests are skipped"
+        fi
+    fi
+    rm -rf "$XDG_RUNTIME_DIR"/*
+}
+oci_starts() { "$BWRAPPER" $ROOT_ARGS --runtime "$1" true >/dev/null 2>&1 && nothing_left >/dev/null; }
+nothing_left() {
+    test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR"; false; }
 }

@@ -6,41 +6,7 @@ schema_dir=/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema
 [ -f "$schema_dir/config-schema.json" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null &&
     test_set_prereq SCHEMA
 
-# crun refuses a host where cgroup v2 sits beside v1 with a controller
-# still bound to it ("hybrid mode").  As root, move such controllers to
-# v1 hierarchies, so the unprivileged pass can test crun.
-if [ "$(id -u)" = 0 ] && [ -f /sys/fs/cgroup/unified/cgroup.controllers ] &&
-    [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ]; then
-    for c in $(cat /sys/fs/cgroup/unified/cgroup.controllers); do
-        mkdir -p "/sys/fs/cgroup/$c" && mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" ||
-            say "could not move the cgroup controller $c to v1"
-    done
-fi
-
-# Bundles go to $XDG_RUNTIME_DIR: a private one shows exactly what is left.
-XDG_RUNTIME_DIR=$(pwd)/xdg
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
-XDG_CACHE_HOME=$(pwd)/cache
-export XDG_CACHE_HOME
-
-nothing_left() {
-    test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR"; false; }
-}
-
-sandbox_ok() { "$BWRAPPER" $ROOT_ARGS --runtime "$1" true >/dev/null 2>&1 && nothing_left >/dev/null; }
-if test_have_prereq USER; then
-    sandbox_ok runc && test_set_prereq RUNC
-    sandbox_ok crun && test_set_prereq CRUN
-fi
-if test_have_prereq ROOT && command -v runsc >/dev/null; then
-    if sandbox_ok runsc; then
-        test_set_prereq RUNSC
-    else
-        echo "# runsc cannot start a sandbox here (see: $BWRAPPER --runtime runsc true); its tests are skipped"
-    fi
-fi
-rm -rf "$XDG_RUNTIME_DIR"/*
+oci_setup
 
 printf 'line one\nline two\n' >data
 mkdir -p lower upper/d rw && echo lower >lower/f && echo upper >upper/g && echo host >rw/h

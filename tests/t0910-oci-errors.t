@@ -2,18 +2,7 @@
 test_description='OCI back end: what cannot be expressed, bad bundle directories and runtimes, signals, clean-up'
 . "$(dirname "$0")/lib.sh"
 
-XDG_RUNTIME_DIR=$(pwd)/xdg
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
-
-nothing_left() {
-    test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR"; false; }
-}
-
-if test_have_prereq USER && "$BWRAPPER" $ROOT_ARGS --runtime runc true >/dev/null 2>&1; then
-    test_set_prereq RUNC
-fi
-rm -rf "$XDG_RUNTIME_DIR"/*
+oci_setup
 
 # fails OPTIONS... : bwrapper refuses them with a message naming WHAT,
 # for --emit-oci and --runtime alike, and creates nothing.

@@ -187,6 +187,40 @@ test_expect_success DRIVE 'the same through the reaper of a pid namespace' '
     status_is 3 && grep -q "caught TERM" out
 '
 
+test_expect_success DRIVE 'SIGQUIT to bwrapper goes to the command; the terminal is restored' '
+    drive -g -e READY -k 3 -- "$BWRAPPER" $BOX --unshare-pid --pty sh -c "
+        trap \"echo caught QUIT; exit 4\" QUIT
+        echo READY
+        i=0; while [ \$i -lt 100 ]; do sleep 0.05; i=\$((i + 1)); done" &&
+    status_is 4 && grep -q "caught QUIT" out
+'
+
+# The caller'"'"'s shell stops bwrapper (SIGTSTP) and continues it, checking
+# the terminal at each stage; the command ends once go exists.
+cat >suspend.sh <<\EOF
+mode() { stty -g; }
+# until TEST "$(mode)" holds, for at most 10 s
+until_mode() {
+    i=0
+    while ! test "$(mode)" "$1" "$2"; do
+        i=$((i + 1)); [ $i -lt 200 ] || { echo "timed out: mode $1 $2"; return 1; }; sleep 0.05
+    done
+}
+mkdir -p x && rm -f x/go
+before=$(mode)
+"$BWRAPPER" $BOX --bind "$PWD/x" /x --pty sh -c "while [ ! -e /x/go ]; do sleep 0.05; done; echo ended" </dev/tty &
+pid=$!
+until_mode != "$before" && echo raw &&
+kill -TSTP $pid && until_mode = "$before" && echo restored while stopped &&
+kill -CONT $pid && until_mode != "$before" && echo raw again &&
+touch x/go && wait $pid && echo "status $?" && until_mode = "$before" && echo restored
+EOF
+
+test_expect_success DRIVE 'SIGTSTP stops bwrapper with the terminal restored; SIGCONT takes it back raw' '
+    drive -- sh suspend.sh && status_is 0 &&
+    printf "raw\nrestored while stopped\nraw again\nended\nstatus 0\nrestored\n" >expect && test_cmp expect out
+'
+
 test_expect_success DRIVE 'SIGHUP to bwrapper hangs up the command: 129' '
     drive -g -e READY -k 1 -- "$BWRAPPER" $BOX --unshare-pid --pty sh -c "echo READY; exec sleep 10" &&
     status_is 129
