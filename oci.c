@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
@@ -91,6 +92,7 @@ struct oci {
     size_t n_links;
     unsigned n_bundle_files; /* files/N, overlay-N */
     bool root_readonly;
+    bool init; /* the command runs under bwrapper's pid 1 (oci_init) */
 };
 
 /* ---- strings ---- */
@@ -293,6 +295,31 @@ static const char *realpath_of(struct oci *o, const struct step *s, const char *
     return r;
 }
 
+static bool has_option(json_t *m, const char *name)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(m, "options"), i, v)
+        if (strcmp(json_string_value(v), name) == 0)
+            return true;
+    return false;
+}
+
+/* bwrap's nosuid, nodev and ro hold for the mounts below a bind too;
+ * OCI's apply to the top one only, its "r" forms (mount_setattr) to all.
+ * runsc knows no "r" forms, and needs none: its bind mounts show the host
+ * directories below as one filesystem of its own. */
+static void recursive_options(const struct oci *o, json_t *m)
+{
+    if (o->kind == RT_RUNSC)
+        return;
+    static const char *const flat[] = {"nosuid", "nodev", "ro"};
+    static const char *const deep[] = {"rnosuid", "rnodev", "rro"};
+    for (size_t i = 0; i < N_ELEMENTS(flat); i++)
+        if (has_option(m, flat[i]) && !has_option(m, deep[i]))
+            json_array_append_new(json_object_get(m, "options"), json_string(deep[i]));
+}
+
 static void describe_bind(struct oci *o, const struct step *s, const char *dest)
 {
     if (s->fd >= 0)
@@ -310,6 +337,7 @@ static void describe_bind(struct oci *o, const struct step *s, const char *dest)
     if (!(s->flags & STEP_DEVICES))
         add_options(m, (const char *const[]){"nodev", NULL});
     add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
+    recursive_options(o, m);
 }
 
 static void describe_overlay(struct oci *o, const struct step *s, const char *dest)
@@ -465,6 +493,8 @@ static void describe_remount_ro(struct oci *o, const struct step *s, const char 
             if (strcmp(json_string_value(v), "rw") == 0)
                 json_array_remove(opts, k--);
         json_array_append_new(opts, json_string("ro"));
+        if (o->recs[i].cover == COVER_HOST)
+            recursive_options(o, o->recs[i].mount);
         return;
     }
     die("%s: no mount at %s: OCI can make only a mount read-only", s->option, dest);
@@ -534,6 +564,10 @@ static void describe_step(struct oci *o, const struct step *s)
 
 /* ---- describing: the process ---- */
 
+/* Where the command's pid 1 (bwrapper, see oci_init) is found inside:
+ * the runtime passes our fd 3 on (--preserve-fds 1). */
+#define INIT_PATH "/proc/self/fd/3"
+
 /* Options with no OCI counterpart: fds the runtime never sees, and
  * processes around the command that a runtime does not make. */
 static void refuse_inexpressible(const struct oci *o)
@@ -565,17 +599,14 @@ static void refuse_inexpressible(const struct oci *o)
             p->disable_userns ? "--disable-userns" : "--assert-userns-disabled");
     if (p->argv0)
         die("--argv0 cannot be expressed in an OCI bundle: process.args[0] is both the program and its name");
-}
-
-static bool userns_allowed(void)
-{
-    char buf[16] = "";
-    int fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0)
-        buf[0] = '\0';
-    if (fd >= 0)
-        close(fd);
-    return access("/proc/self/ns/user", F_OK) == 0 && strcmp(buf, "0\n") != 0;
+    /* What bwrapper does around a runtime it runs has no place in a bundle
+     * written for another to run. */
+    if (p->emit_oci && (p->timeout_ms || p->die_with_parent || p->new_session || p->n_runtime_flags))
+        die("%s cannot be expressed in an OCI bundle: bwrapper does it around the runtime it runs (--runtime "
+            "without --emit-oci)",
+            p->timeout_ms ? "--timeout" : p->die_with_parent ? "--die-with-parent"
+                                      : p->new_session   ? "--new-session"
+                                                         : "--runtime-flag");
 }
 
 /* The native executor's rules, where they apply to a runtime. */
@@ -591,10 +622,24 @@ static void resolve_ids(struct oci *o)
         o->ns |= NS_USER;
     if ((o->ns & NS_USER_TRY) && userns_allowed())
         o->ns |= NS_USER;
-    if ((o->ns & NS_CGROUP_TRY) && access("/proc/self/ns/cgroup", F_OK) == 0)
+    if ((o->ns & NS_CGROUP_TRY) && kernel_has_ns("cgroup"))
         o->ns |= NS_CGROUP;
     if (p->as_pid_1 && !(o->ns & NS_PID))
         die("Specifying --as-pid-1 requires --unshare-pid");
+    /* A runtime always mounts a /proc (runc and crun need one), which
+     * without a pid namespace would show the host's processes: with no
+     * --proc asked for, a new pid namespace keeps it to the sandbox's.
+     * --timeout must end everything the command started, as natively. */
+    bool has_proc = false;
+    for (size_t i = 0; i < p->n_steps; i++)
+        has_proc |= p->steps[i].kind == STEP_PROC;
+    if (!has_proc || p->timeout_ms)
+        o->ns |= NS_PID;
+    /* In a new pid namespace the command is pid 1, which gets only the
+     * signals it handles: as natively, a pid 1 of bwrapper's own passes
+     * them on and reaps (runc and crun: given as an fd; --as-pid-1 and
+     * runsc, which takes no fds, without). */
+    o->init = (o->ns & NS_PID) && !p->as_pid_1 && o->kind != RT_RUNSC && !p->emit_oci;
     if (p->hostname && !(o->ns & NS_UTS))
         die("Specifying --hostname requires --unshare-uts");
     bool in_userns = o->ns & NS_USER;
@@ -694,6 +739,22 @@ static const char *working_dir(struct oci *o, const char **env, size_t n)
     return "/";
 }
 
+/* RLIM_INFINITY is 2^64-1, which jansson's integers (long long) cannot
+ * hold.  It stands in the tree as a string no input can make (a NUL
+ * first: no argument, variable or path has one), written out as the
+ * number by write_config. */
+static const char unlimited_mark[] = "\0unlimited";
+#define UNLIMITED_JSON "\"\\u0000unlimited\""
+
+static json_t *rlimit_value(const struct rlimit_op *r, uint64_t v)
+{
+    if (v == RLIM_INFINITY)
+        return json_stringn(unlimited_mark, sizeof unlimited_mark - 1);
+    if (v > INT64_MAX)
+        die("%s: %llu is too large for an OCI bundle", r->option, (unsigned long long)v);
+    return json_integer((json_int_t)v);
+}
+
 static json_t *rlimits_json(const struct oci *o)
 {
     static const struct { int resource; const char *name; } names[] = {
@@ -715,17 +776,10 @@ static json_t *rlimits_json(const struct oci *o)
         for (size_t k = 0; k < N_ELEMENTS(names); k++)
             if (names[k].resource == r->resource)
                 name = names[k].name;
-        /* RLIM_INFINITY is 2^64-1, which a JSON integer here cannot hold;
-         * runtimes read the uint64 bit pattern, so -1 means the same. */
-        json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "type", name, "hard", (json_int_t)hard, "soft",
-                                           (json_int_t)r->soft));
+        json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "type", name, "hard", rlimit_value(r, hard), "soft",
+                                           rlimit_value(r, r->soft)));
     }
     return a;
-}
-
-static bool selinux_enabled(void)
-{
-    return access("/sys/fs/selinux/enforce", F_OK) == 0;
 }
 
 static json_t *process_json(struct oci *o)
@@ -740,6 +794,10 @@ static json_t *process_json(struct oci *o)
                             json_pack("{s:i,s:i}", "height", (int)ws.ws_row, "width", (int)ws.ws_col));
     json_object_set_new(proc, "user", json_pack("{s:I,s:I}", "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid));
     json_t *args = json_array();
+    if (o->init) {
+        json_array_append_new(args, json_string(INIT_PATH));
+        json_array_append_new(args, json_string("--oci-init"));
+    }
     for (size_t i = 0; i < p->argc; i++)
         add_text(args, "the command", p->argv[i]);
     json_object_set_new(proc, "args", args);
@@ -1004,6 +1062,22 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f)
     close(parent);
 }
 
+static void write_config(struct oci *o, int dir_fd, const char *dir)
+{
+    char *json = json_dumps(o->config, JSON_INDENT(2));
+    if (json == NULL)
+        die("%s/config.json: out of memory", dir);
+    char *out = talloc_strdup(o->mem, "");
+    const char *at = json;
+    for (const char *mark; (mark = strstr(at, UNLIMITED_JSON)); at = mark + strlen(UNLIMITED_JSON))
+        out = talloc_asprintf_append(out, "%.*s%llu", (int)(mark - at), at, (unsigned long long)RLIM_INFINITY);
+    out = talloc_asprintf_append(out, "%s\n", at);
+    free(json);
+    int fd = openat(dir_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write_all(fd, out, strlen(out)) < 0 || close(fd) < 0)
+        die_errno("%s/config.json", dir);
+}
+
 static void write_bundle(struct oci *o, int dir_fd, const char *dir)
 {
     mode_t old = umask(0);
@@ -1012,33 +1086,39 @@ static void write_bundle(struct oci *o, int dir_fd, const char *dir)
     for (size_t i = 0; i < o->n_files; i++)
         write_file(o->mem, dir_fd, &o->files[i]);
     umask(old);
-    char *json = json_dumps(o->config, JSON_INDENT(2));
-    int fd = openat(dir_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (json == NULL || fd < 0 || write_all(fd, json, strlen(json)) < 0 || write_all(fd, "\n", 1) < 0 ||
-        close(fd) < 0)
-        die_errno("%s/config.json", dir);
-    free(json);
+    write_config(o, dir_fd, dir);
 }
 
 /* ---- cleaning up ---- */
 
 /* Remove NAME in DIR_FD and everything below it, without following
- * symlinks.  Directories a runtime left unreadable (overlayfs's work/work
- * is mode 0) are opened up first. */
+ * symlinks.  Each directory is made the owner's (rwx) first, through an
+ * fd: a runtime leaves some unreadable (overlayfs's work/work is mode 0),
+ * and the sandbox may have left some unwritable. */
 static void remove_tree(int dir_fd, const char *name, unsigned char type)
 {
     if (type != DT_DIR && (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT))
         return;
-    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == EACCES && fchmodat(dir_fd, name, 0700, 0) == 0)
-        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (d == NULL) {
-        if (fd >= 0)
-            close(fd);
+    if (type != DT_DIR && errno != EISDIR) {
         warn("can't remove %s: %s", name, strerror(errno));
         return;
     }
+    int path_fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    char proc[32];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
+    if (path_fd >= 0)
+        (void)chmod(proc, 0700);
+    int fd = path_fd >= 0 ? openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        warn("can't remove %s: %s", name, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        if (path_fd >= 0)
+            close(path_fd);
+        return;
+    }
+    close(path_fd);
     for (struct dirent *e; (e = readdir(d));)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             remove_tree(dirfd(d), e->d_name, e->d_type);
@@ -1175,7 +1255,9 @@ static void check_crun_cgroups(void)
             "version only, or use --runtime runc", line);
 }
 
-static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset_t *old_mask, bool new_session)
+/* Run the runtime EXE_FD with ARGV, with FD3 (if not -1) as its fd 3. */
+static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset_t *old_mask, bool new_session,
+                   int fd3)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -1184,6 +1266,12 @@ static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset
         return pid;
     die_cleanup = NULL; /* the bundle is the parent's to remove */
     sigprocmask(SIG_SETMASK, old_mask, NULL);
+    if (fd3 >= 0) {
+        if (exe_fd == 3 && (exe_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, 4)) < 0)
+            die_errno("fcntl");
+        if ((fd3 == 3 ? fcntl(3, F_SETFD, 0) : dup2(fd3, 3)) < 0)
+            die_errno("dup2");
+    }
     if (quiet) {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0) {
@@ -1200,23 +1288,13 @@ static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset
     die_errno("--runtime: can't run %s", argv[0]);
 }
 
-static int exit_status(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
-}
+/* --die-with-parent: the signal our parent's death sends us, which
+ * becomes a SIGKILL for the command, as natively. */
+#define PARENT_DIED (SIGRTMIN + 1)
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* Wait for the runtime, passing SIGINT, SIGTERM and SIGHUP on (the
- * runtime forwards them to the command), and --timeout's SIGTERM and
- * SIGKILL 2 s later. */
+/* Wait for the runtime, passing on the signals in SET (the runtime
+ * forwards them to the command), and --timeout's SIGTERM and SIGKILL
+ * 2 s later. */
 static int wait_runtime(const struct plan *p, pid_t pid, const sigset_t *set)
 {
     int64_t deadline = p->timeout_ms ? now_ms() + (int64_t)p->timeout_ms : -1;
@@ -1244,21 +1322,73 @@ static int wait_runtime(const struct plan *p, pid_t pid, const sigset_t *set)
             sig = sigwaitinfo(set, &info);
         }
         if (sig > 0 && sig != SIGCHLD)
-            kill(pid, sig);
+            /* killed, the runtime leaves the command to `NAME delete` */
+            kill(pid, sig == PARENT_DIED ? SIGKILL : sig);
     }
 }
 
-/* The bundle directory: private (0700), under $XDG_RUNTIME_DIR when it is
- * ours, else /tmp. */
-static const char *make_private_dir(void *mem)
+/* How the sandbox would see host directory DIR: not at all, or through
+ * mounts of the plan, read-only or writable.  With MASK, cover it at each
+ * place it shows with an empty read-only tmpfs. */
+enum exposure { HIDDEN, SHOWN_RO, SHOWN_RW };
+
+static enum exposure exposure_of(struct oci *o, const char *dir, bool mask)
 {
-    const char *base = getenv("XDG_RUNTIME_DIR");
+    enum exposure e = HIDDEN;
+    for (size_t i = 0, n = o->n_recs; i < n; i++) {
+        /* again after each mask: adding one moves the records */
+        for (size_t k = 0; o->recs[i].cover == COVER_HOST && k < o->recs[i].n_host; k++) {
+            const struct mount_rec *r = &o->recs[i];
+            if (!at_or_below(dir, r->host[k]))
+                continue;
+            const char *inside =
+                path_join(o->mem, r->dest, dir + (strcmp(r->host[k], "/") == 0 ? 0 : strlen(r->host[k])));
+            if (covering(o, inside) != r)
+                continue;
+            enum exposure here = has_option(r->mount, "ro") ? SHOWN_RO : SHOWN_RW;
+            e = here > e ? here : e;
+            if (mask)
+                add_options(add_mount(o, NULL, inside, "tmpfs", "tmpfs", COVER_NEW),
+                            (const char *const[]){"ro", "nosuid", "nodev", "noexec", "mode=000", "size=4k", NULL});
+        }
+    }
+    return e;
+}
+
+/* The bundle directory: private (0700), under $XDG_RUNTIME_DIR when it is
+ * ours, else /tmp, /dev/shm or /var/tmp.  The runtime's state lives in
+ * it, and `NAME delete` runs the hooks that state names on the host: so
+ * never where the sandbox could write, and hidden where it could see. */
+static const char *make_private_dir(struct oci *o)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
     struct stat st;
-    if (base == NULL || *base != '/' || lstat(base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
-        base = "/tmp";
-    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", base);
+    if (xdg == NULL || *xdg != '/' || lstat(xdg, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+        xdg = NULL;
+    const char *bases[] = {xdg, "/tmp", "/dev/shm", "/var/tmp"};
+    /* a sandbox that may unmount (CAP_SYS_ADMIN in a user namespace of its
+     * own) could take a mask away */
+    bool unmasks = o->userns && (o->caps & ((uint64_t)1 << CAP_SYS_ADMIN));
+    const char *base = NULL;
+    for (size_t i = 0; i < N_ELEMENTS(bases) && base == NULL; i++) {
+        char *real = bases[i] ? realpath(bases[i], NULL) : NULL;
+        enum exposure e = real ? exposure_of(o, real, false) : SHOWN_RW;
+        if (e == HIDDEN || (e == SHOWN_RO && !unmasks))
+            base = bases[i];
+        free(real);
+    }
+    if (base == NULL)
+        die("--runtime: the sandbox could change the runtime's state in each of $XDG_RUNTIME_DIR, /tmp, "
+            "/dev/shm and /var/tmp (a writable bind shows it%s); hide one of them, e.g. with --tmpfs /tmp",
+            unmasks ? ", or CAP_SYS_ADMIN could unmount a read-only one" : "");
+    char *dir = talloc_asprintf(o->mem, "%s/bwrapper-oci-XXXXXX", base);
     if (mkdtemp(dir) == NULL)
         die_errno("can't create a bundle directory in %s", base);
+    char *real = realpath(dir, NULL);
+    if (real == NULL)
+        die_errno("%s", dir);
+    (void)exposure_of(o, real, true);
+    free(real);
     return dir;
 }
 
@@ -1282,8 +1412,10 @@ static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const 
     if (f && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
         char *sp = strrchr(line, ' ');
-        if (sp && strncmp(line, key, strlen(key)) == 0 && sp == line + strlen(key))
+        if (sp && strncmp(line, key, strlen(key)) == 0 && sp == line + strlen(key)) {
+            fclose(f);
             return talloc_strdup(mem, sp + 1);
+        }
     }
     if (f)
         fclose(f);
@@ -1292,7 +1424,7 @@ static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const 
                           getuid() == 0 ? "do" : "--rootless", getuid() == 0 ? "true" : "do",
                           getuid() == 0 ? NULL : "true", NULL};
     int st_probe;
-    pid_t pid = spawn(exe_fd, argv, true, old_mask, false);
+    pid_t pid = spawn(exe_fd, argv, true, old_mask, false, -1);
     if (waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0)
         chosen = "systrap";
     if (cache) {
@@ -1330,9 +1462,10 @@ static const char **runtime_argv(void *mem, const struct oci *o, const char *exe
     v[n++] = exe;
     v[n++] = "--root";
     v[n++] = state;
-    if (o->kind == RT_CRUN && o->real_uid != 0)
-        /* an ordinary user cannot manage cgroups on a host without a
-         * delegated cgroup, and a sandbox needs none */
+    if (o->kind == RT_CRUN)
+        /* a sandbox needs no cgroup of its own, an ordinary user cannot
+         * manage one without delegation, and root's would take the
+         * command out of the caller's (and its limits) */
         v[n++] = "--cgroup-manager=disabled";
     if (o->kind == RT_RUNSC) {
         if (o->real_uid != 0)
@@ -1350,6 +1483,10 @@ static const char **runtime_argv(void *mem, const struct oci *o, const char *exe
         v[n++] = "run";
         v[n++] = "--bundle";
         v[n++] = made.dir;
+        if (o->init) {
+            v[n++] = "--preserve-fds";
+            v[n++] = "1";
+        }
     }
     if (act == ACT_START) {
         v[n++] = "--detach";
@@ -1410,7 +1547,7 @@ static pid_t container_pid(struct oci *o)
  * child of ours now (we are its subreaper), runs on the pty whose
  * controller is waiting on CONSOLE.  Relay until it ends, passing on
  * --timeout's SIGTERM and SIGKILL 2 s later; its exit status. */
-static int relay_container(struct oci *o, int console)
+static int relay_container(struct oci *o, int console, const sigset_t *set)
 {
     const struct plan *p = o->plan;
     int conn = accept4(console, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -1423,12 +1560,20 @@ static int relay_container(struct oci *o, int console)
     if (pidfd < 0)
         die_errno("--pty: the command (pid %d)", (int)pid);
     sandbox_pidfd = pidfd;
+    /* The relay takes SIGWINCH and the signals a terminal sends; the rest
+     * of SET is passed on here. */
+    sigset_t rest = *set;
+    sigdelset(&rest, SIGWINCH);
+    sigdelset(&rest, SIGCHLD);
+    int sigfd = signalfd(-1, &rest, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sigfd < 0)
+        die_errno("signalfd");
     struct pty_relay *relay = pty_relay_begin(o->mem, controller, pidfd);
     int64_t deadline = p->timeout_ms ? now_ms() + (int64_t)p->timeout_ms : -1;
     bool timed_out = false;
     for (;;) {
-        struct pollfd fds[1 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
-        nfds_t n = 1 + pty_relay_poll_fds(relay, fds + 1);
+        struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+        nfds_t n = 2 + pty_relay_poll_fds(relay, fds + 2);
         int64_t left = deadline >= 0 ? deadline - now_ms() : -1;
         if (deadline >= 0 && left <= 0) {
             (void)syscall(SYS_pidfd_send_signal, pidfd, timed_out ? SIGKILL : SIGTERM, NULL, 0);
@@ -1443,8 +1588,13 @@ static int relay_container(struct oci *o, int console)
         }
         if (fds[0].revents)
             break;
-        (void)pty_relay_handle(relay, fds + 1);
+        struct signalfd_siginfo si;
+        while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+            (void)syscall(SYS_pidfd_send_signal, pidfd, (int)si.ssi_signo == PARENT_DIED ? SIGKILL : (int)si.ssi_signo,
+                          NULL, 0);
+        (void)pty_relay_handle(relay, fds + 2);
     }
+    close(sigfd);
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
@@ -1461,24 +1611,29 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     if (o->kind == RT_CRUN)
         check_crun_cgroups();
     sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGCHLD);
+    /* Every signal that would end bwrapper is passed on instead (the
+     * runtime passes it to the command), so the bundle is always removed;
+     * those that stop it (SIGTSTP and friends) stop only bwrapper. */
+    sigfillset(&set);
+    static const int kept[] = {SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGSEGV,
+                               SIGBUS,  SIGFPE,  SIGILL,  SIGTRAP, SIGSYS};
+    for (size_t i = 0; i < N_ELEMENTS(kept); i++)
+        sigdelset(&set, kept[i]);
+    /* and no blocked signal is let in once the command has ended, which
+     * could end bwrapper before the bundle is gone */
     /* A caller that ignored SIGCHLD would make the runtime unwaitable. */
     signal(SIGCHLD, SIG_DFL);
     sigprocmask(SIG_BLOCK, &set, &old);
-    /* --die-with-parent: our parent's death is a SIGTERM to pass on. */
-    if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0)
+    if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, PARENT_DIED, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
 
     /* The runtime's state lives in the bundle, so one removal takes both;
      * made here, 0700, and checked to be a directory and not a symlink. */
     struct stat st;
-    if (mkdirat(made.dir_fd, "state", 0700) < 0 || fstatat(made.dir_fd, "state", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-        !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+    if (mkdirat(made.dir_fd, "state", 0700) < 0 || fstatat(made.dir_fd, "state", &st, AT_SYMLINK_NOFOLLOW) < 0)
         die_errno("%s/state: can't create the runtime's state directory", made.dir);
+    if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+        die("%s/state: not a directory of ours", made.dir);
     const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
     const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, exe_fd, exe, state, &old) : NULL;
     const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
@@ -1491,22 +1646,27 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
             die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
     }
+    int init_fd = -1;
+    if (o->init && (init_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
+        die_errno("can't open /proc/self/exe");
     pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, p->pty ? ACT_START : ACT_RUN),
-                      false, &old, p->new_session && !p->pty);
+                      false, &old, p->new_session && !p->pty, init_fd);
+    if (init_fd >= 0)
+        close(init_fd);
     int status = wait_runtime(p, pid, &set);
     if (p->pty && status == 0)
-        status = relay_container(o, console);
+        status = relay_container(o, console, &set);
     if (console >= 0)
         close(console);
     /* A runtime killed mid-way, or one that started the command and left,
      * leaves its container's state behind. */
     if (!dir_is_empty(made.dir_fd, "state")) {
         int st_del;
-        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, ACT_DELETE), true, &old, false);
+        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, ACT_DELETE), true, &old, false,
+                          -1);
         while (waitpid(del, &st_del, 0) < 0 && errno == EINTR)
             ;
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
     return status;
 }
 
@@ -1555,7 +1715,7 @@ int oci_run(const struct plan *p)
     if (p->emit_oci) {
         made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
     } else {
-        made.dir = make_private_dir(o.mem);
+        made.dir = make_private_dir(&o);
         made.dir_made = true;
         made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
@@ -1577,4 +1737,37 @@ int oci_run(const struct plan *p)
     json_decref(o.config);
     talloc_free(o.mem);
     return status;
+}
+
+void oci_init(char *const *argv)
+{
+    close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
+    if (argv[0] == NULL)
+        die("--oci-init: no command");
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t command = fork();
+    if (command < 0)
+        die_errno("fork");
+    if (command == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        execvp(argv[0], argv);
+        die_errno("execvp %s", argv[0]);
+    }
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&all, &info);
+        if (sig == SIGCHLD) {
+            int st;
+            for (pid_t pid; (pid = waitpid(-1, &st, WNOHANG)) > 0;)
+                if (pid == command)
+                    _exit(exit_status(st)); /* the rest of the namespace ends with us */
+        } else if (sig > 0 && info.si_code <= 0) {
+            /* sent by a process (the runtime passing on ours); a terminal's
+             * (si_code SI_KERNEL) reached the command itself, in our
+             * process group */
+            kill(command, sig);
+        }
+    }
 }

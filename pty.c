@@ -287,13 +287,6 @@ bool pty_relay_handle(struct pty_relay *r, const struct pollfd *fds)
     return r->open;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 void pty_relay_end(struct pty_relay *r)
 {
     int64_t stop = now_ms() + DRAIN_MAX_MS;

@@ -59,27 +59,6 @@ struct launch {
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
 };
 
-static bool kernel_has_ns(const char *name)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/ns/%s", name);
-    return access(path, F_OK) == 0;
-}
-
-/* --unshare-user-try: the kernel has user namespaces and allows them. */
-static bool userns_allowed(void)
-{
-    if (!kernel_has_ns("user"))
-        return false;
-    int fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
-    char buf[16] = "";
-    if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0)
-        buf[0] = '\0';
-    if (fd >= 0)
-        close(fd);
-    return strcmp(buf, "0\n") != 0;
-}
-
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
  * message. */
 static void resolve(struct launch *l, const struct plan *p)
@@ -147,7 +126,7 @@ static void resolve(struct launch *l, const struct plan *p)
                        (l->setup_uid != l->uid || l->setup_gid != l->gid || p->disable_userns);
     l->reaper = !p->as_pid_1 && ((l->ns & NS_PID) || p->n_lock_files > 0 || p->sync_fd != -1);
     l->caps = caps_requested(p, l->real_uid == 0, l->in_userns, &l->caps_inheritable);
-    l->selinux = (p->exec_label || p->file_label) && access("/sys/fs/selinux/enforce", F_OK) == 0;
+    l->selinux = (p->exec_label || p->file_label) && selinux_enabled();
     l->proc_fd = -1;
     l->go_pipe[0] = l->go_pipe[1] = -1;
     l->exec_pipe[0] = l->exec_pipe[1] = -1;
@@ -264,15 +243,6 @@ static void die_with_parent(const struct plan *p)
 {
     if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
-}
-
-static int exit_status(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return 255;
 }
 
 /* pid 1: hold the lock files, reap everything, report the command's exit
@@ -569,13 +539,6 @@ static void report_exit(const struct launch *l, int status)
     write_json(l->plan->json_status_fd, o, JSON_COMPACT);
     json_decref(o);
     close(l->plan->json_status_fd);
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* RELAY (--pty, or NULL) is kept going meanwhile. */

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <talloc.h>
+#include <time.h>
 #include <unistd.h>
 
 int saved_tty_fd = -1;
@@ -196,4 +198,45 @@ int recv_fd(int sock)
     if (fd < 0)
         errno = ENOMSG;
     return fd_above_stdio(fd);
+}
+
+bool kernel_has_ns(const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/ns/%s", name);
+    return access(path, F_OK) == 0;
+}
+
+bool userns_allowed(void)
+{
+    if (!kernel_has_ns("user"))
+        return false;
+    int fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
+    char buf[16] = "";
+    if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0)
+        buf[0] = '\0';
+    if (fd >= 0)
+        close(fd);
+    return strcmp(buf, "0\n") != 0;
+}
+
+bool selinux_enabled(void)
+{
+    return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+int exit_status(int wait_status)
+{
+    if (WIFEXITED(wait_status))
+        return WEXITSTATUS(wait_status);
+    if (WIFSIGNALED(wait_status))
+        return 128 + WTERMSIG(wait_status);
+    return 255;
+}
+
+int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }

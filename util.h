@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <termios.h>
 
@@ -48,5 +49,15 @@ int send_fd(int sock, int fd);
  * above stdio.  -1 if the sender closed the socket without sending one (it
  * failed and said why), or with errno on a socket error. */
 int recv_fd(int sock);
+
+/* What the kernel offers. */
+bool kernel_has_ns(const char *name); /* "user", "cgroup": /proc/self/ns/NAME */
+bool userns_allowed(void);            /* user namespaces exist and are not limited to 0 */
+bool selinux_enabled(void);           /* labels apply; without SELinux bwrap ignores them */
+
+/* A wait status as a shell reports it: the exit code, or 128 + signal. */
+int exit_status(int wait_status);
+/* CLOCK_MONOTONIC in milliseconds, for timeouts. */
+int64_t now_ms(void);
 
 #endif

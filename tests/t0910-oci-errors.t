@@ -79,9 +79,12 @@ test_expect_success 'non-UTF-8 paths are refused: JSON cannot carry them' '
 
 test_expect_success 'a missing runtime is an error' '
     test_must_fail "$BWRAPPER" --runtime "$(pwd)/nowhere/runc" $ROOT_ARGS true 2>err &&
-    grep -F "nowhere/runc" err &&
+    grep -F "nowhere/runc" err && nothing_left
+'
+
+test_expect_success USER 'a runtime name not in PATH is an error' '
     test_must_fail env PATH=/nonexistent "$BWRAPPER" --runtime crun $ROOT_ARGS true 2>err &&
-    grep "not found" err && nothing_left
+    grep "crun: not found in PATH" err && nothing_left
 '
 
 test_expect_success 'an unknown runtime name is an error' '
@@ -155,6 +158,65 @@ test_expect_success RUNC '--timeout ends the command with status 124' '
     test_expect_code 124 "$BWRAPPER" --runtime runc $ROOT_ARGS --timeout 0.5 sleep 30 &&
     nothing_left
 '
+
+test_expect_success RUNC 'a signal bwrapper does not expect (SIGALRM) is passed on, not fatal: nothing is left' '
+    rm -f started
+    "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$(pwd)" /w sh -c "
+        trap \"exit 5\" ALRM; touch /w/started; while :; do sleep 0.1; done" &
+    pid=$! && i=0 &&
+    while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+    kill -ALRM $pid && { wait $pid; status=$?; } && test $status = 5 && nothing_left
+'
+
+test_expect_success RUNC '--die-with-parent: the command dies with the process that started bwrapper' '
+    rm -f started
+    sh -c "\"\$BWRAPPER\" --runtime runc --die-with-parent $ROOT_ARGS --bind \"$(pwd)\" /w \
+        sh -c \"touch /w/started; exec sleep 39\" & wait" &
+    parent=$! && i=0 &&
+    while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+    kill -KILL $parent && i=0 &&
+    while pgrep -f "sleep 39" -u "$(id -u)" >/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done &&
+    ! pgrep -f "sleep 39" -u "$(id -u)" && nothing_left
+'
+
+test_expect_success RUNC '--timeout ends what the command left in the background too' '
+    test_expect_code 124 "$BWRAPPER" --runtime runc $ROOT_ARGS --timeout 0.5 sh -c "sleep 37 & exec sleep 38" &&
+    sleep 0.2 && ! pgrep -f "sleep 3[78]" -u "$(id -u)" && nothing_left
+'
+
+test_expect_success RUNC 'without --proc the runtime'"'"'s /proc shows none of the host'"'"'s processes' '
+    "$BWRAPPER" --runtime runc $ROOT_ARGS sh -c "test -e /proc/$$ && echo host pid $$ visible; echo done" >out &&
+    echo done >expect && test_cmp expect out && nothing_left
+'
+
+test_expect_success RUNC 'directories the command made unwritable do not stop the clean-up' '
+    "$BWRAPPER" --runtime runc $ROOT_ARGS sh -c "mkdir -p /a/b/c && touch /a/b/f && chmod 500 /a/b /a" 2>err &&
+    test_must_be_empty err && nothing_left
+'
+
+test_expect_success RUNC 'the runtime'"'"'s state is never where the sandbox can write' '
+    "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$XDG_RUNTIME_DIR" /x sh -c "ls -A /x" >out &&
+    test_must_be_empty out && nothing_left
+'
+
+test_expect_success RUNC 'where the sandbox can only see it, the bundle is masked' '
+    "$BWRAPPER" --runtime runc $ROOT_ARGS --ro-bind "$XDG_RUNTIME_DIR" /x sh -c "
+        ls -d /x/bwrapper-oci-*; cat /x/*/config.json; ls -A /x/*/" >out 2>/dev/null &&
+    grep -c . out >lines && echo 1 >expect && test_cmp expect lines && nothing_left
+'
+
+test_expect_success RUNC 'with every place for the state writable inside, bwrapper refuses to start' '
+    test_must_fail "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$XDG_RUNTIME_DIR" /a --bind /tmp /b \
+        --bind /dev/shm /c --bind /var/tmp /d true 2>err &&
+    grep "could change the runtime'"'"'s state" err && nothing_left
+'
+
+for opt in "--timeout 5" --die-with-parent --new-session "--runtime-flag --debug"; do
+    test_expect_success "--emit-oci refuses $opt: bwrapper does it around a runtime it runs" "
+        test_must_fail \"\$BWRAPPER\" --emit-oci emitted \$ROOT_ARGS $opt true 2>err &&
+        grep -F -e '${opt%% *} cannot be expressed in an OCI bundle' err && test ! -e emitted
+    "
+done
 
 test_expect_success RUNC '--runtime-flag passes a global flag to the runtime' '
     "$BWRAPPER" --runtime runc --runtime-flag --debug $ROOT_ARGS true 2>err &&
