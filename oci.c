@@ -772,6 +772,11 @@ static char **host_entry(void *mem, const char *file, unsigned id, size_t fields
     char **out = NULL;
     while (f && !out && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
+        /* the id is the third field: copy only the line that has ours */
+        const char *id_field = strchr(line, ':');
+        id_field = id_field ? strchr(id_field + 1, ':') : NULL;
+        if (id_field == NULL || strtoul(id_field + 1, NULL, 10) != id)
+            continue;
         char **v = talloc_zero_array(mem, char *, fields);
         char *rest = talloc_strdup(v, line);
         size_t k = 0;
@@ -785,6 +790,8 @@ static char **host_entry(void *mem, const char *file, unsigned id, size_t fields
         }
         if (k >= 2 && v[2] && strtoul(v[2], NULL, 10) == id && is_utf8(line))
             out = v;
+        else
+            talloc_free(v);
     }
     if (f)
         fclose(f);
