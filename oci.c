@@ -949,31 +949,53 @@ static void rebase_bundle(struct oci *o, const char *dir)
     }
 }
 
+/* The directories last opened for bundle files: they come grouped by
+ * directory (rootfs/bin, rootfs/lib, ...; rootfs/etc, rootfs/etc/passwd,
+ * ...), so most need no new walk.  A few, oldest replaced first. */
+struct parent_dirs {
+    const char *path[4]; /* relative to the bundle; NULL: free */
+    int fd[4];
+    unsigned next;
+};
+
 /* The directory holding bundle path PATH (made of plain components this
  * file chose), opened without following symlinks; *NAME is its last
- * component. */
-static int open_parent(void *mem, int dir_fd, const char *path, const char **name)
+ * component.  The fd is DIR_FD or one of DIRS': not the caller's to
+ * close. */
+static int open_parent(void *mem, int dir_fd, const char *path, const char **name, struct parent_dirs *dirs)
 {
-    char *copy = talloc_strdup(mem, path);
-    char *slash = strrchr(copy, '/');
-    *name = slash ? slash + 1 : copy;
-    int fd = openat(dir_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    const char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
     if (slash == NULL)
-        return fd;
-    *slash = '\0';
-    char *save = NULL;
-    for (char *c = strtok_r(copy, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
+        return dir_fd;
+    char *parent = talloc_strndup(mem, path, (size_t)(slash - path));
+    for (size_t i = 0; i < N_ELEMENTS(dirs->path); i++)
+        if (dirs->path[i] && strcmp(dirs->path[i], parent) == 0)
+            return dirs->fd[i];
+    char *copy = talloc_strdup(mem, parent), *save = NULL;
+    int fd = dir_fd;
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        close(fd);
+        int saved = errno;
+        if (fd != dir_fd)
+            close(fd);
+        errno = saved;
+        if (next < 0)
+            return -1;
         fd = next;
     }
+    unsigned slot = dirs->next++ % N_ELEMENTS(dirs->path);
+    if (dirs->path[slot])
+        close(dirs->fd[slot]);
+    dirs->path[slot] = parent;
+    dirs->fd[slot] = fd;
     return fd;
 }
 
-static void write_file(void *mem, int dir_fd, const struct bundle_file *f)
+static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struct parent_dirs *dirs)
 {
     const char *name;
-    int parent = open_parent(mem, dir_fd, f->path, &name);
+    int parent = open_parent(mem, dir_fd, f->path, &name, dirs);
     if (parent < 0)
         die_errno("%s: can't open the directory of %s", f->option, f->path);
     struct stat st;
@@ -999,7 +1021,6 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f)
             die_errno("%s: can't chmod %s", f->option, f->path);
         break;
     }
-    close(parent);
 }
 
 static void write_bundle(struct oci *o, int dir_fd, const char *dir)
@@ -1007,8 +1028,12 @@ static void write_bundle(struct oci *o, int dir_fd, const char *dir)
     mode_t old = umask(0);
     if (mkdirat(dir_fd, "rootfs", 0755) < 0 || (o->n_bundle_files && mkdirat(dir_fd, "files", 0700) < 0))
         die_errno("%s: can't create rootfs/ and files/", dir);
+    struct parent_dirs dirs = {.next = 0};
     for (size_t i = 0; i < o->n_files; i++)
-        write_file(o->mem, dir_fd, &o->files[i]);
+        write_file(o->mem, dir_fd, &o->files[i], &dirs);
+    for (size_t i = 0; i < N_ELEMENTS(dirs.path); i++)
+        if (dirs.path[i])
+            close(dirs.fd[i]);
     umask(old);
     char *json = json_dumps(o->config, JSON_INDENT(2));
     int fd = openat(dir_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
