@@ -839,6 +839,11 @@ static char **host_entry(void *mem, const char *file, unsigned id, size_t fields
     char **out = NULL;
     while (f && !out && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
+        /* the id is the third field: copy only the line that has ours */
+        const char *id_field = strchr(line, ':');
+        id_field = id_field ? strchr(id_field + 1, ':') : NULL;
+        if (id_field == NULL || strtoul(id_field + 1, NULL, 10) != id)
+            continue;
         char **v = talloc_zero_array(mem, char *, fields);
         char *rest = talloc_strdup(v, line);
         size_t k = 0;
@@ -852,6 +857,8 @@ static char **host_entry(void *mem, const char *file, unsigned id, size_t fields
         }
         if (k >= 2 && v[2] && strtoul(v[2], NULL, 10) == id && is_utf8(line))
             out = v;
+        else
+            talloc_free(v);
     }
     if (f)
         fclose(f);
@@ -1009,31 +1016,53 @@ static void rebase_bundle(struct oci *o, const char *dir)
     }
 }
 
+/* The directories last opened for bundle files: they come grouped by
+ * directory (rootfs/bin, rootfs/lib, ...; rootfs/etc, rootfs/etc/passwd,
+ * ...), so most need no new walk.  A few, oldest replaced first. */
+struct parent_dirs {
+    const char *path[4]; /* relative to the bundle; NULL: free */
+    int fd[4];
+    unsigned next;
+};
+
 /* The directory holding bundle path PATH (made of plain components this
  * file chose), opened without following symlinks; *NAME is its last
- * component. */
-static int open_parent(void *mem, int dir_fd, const char *path, const char **name)
+ * component.  The fd is DIR_FD or one of DIRS': not the caller's to
+ * close. */
+static int open_parent(void *mem, int dir_fd, const char *path, const char **name, struct parent_dirs *dirs)
 {
-    char *copy = talloc_strdup(mem, path);
-    char *slash = strrchr(copy, '/');
-    *name = slash ? slash + 1 : copy;
-    int fd = openat(dir_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    const char *slash = strrchr(path, '/');
+    *name = slash ? slash + 1 : path;
     if (slash == NULL)
-        return fd;
-    *slash = '\0';
-    char *save = NULL;
-    for (char *c = strtok_r(copy, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
+        return dir_fd;
+    char *parent = talloc_strndup(mem, path, (size_t)(slash - path));
+    for (size_t i = 0; i < N_ELEMENTS(dirs->path); i++)
+        if (dirs->path[i] && strcmp(dirs->path[i], parent) == 0)
+            return dirs->fd[i];
+    char *copy = talloc_strdup(mem, parent), *save = NULL;
+    int fd = dir_fd;
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        close(fd);
+        int saved = errno;
+        if (fd != dir_fd)
+            close(fd);
+        errno = saved;
+        if (next < 0)
+            return -1;
         fd = next;
     }
+    unsigned slot = dirs->next++ % N_ELEMENTS(dirs->path);
+    if (dirs->path[slot])
+        close(dirs->fd[slot]);
+    dirs->path[slot] = parent;
+    dirs->fd[slot] = fd;
     return fd;
 }
 
-static void write_file(void *mem, int dir_fd, const struct bundle_file *f)
+static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struct parent_dirs *dirs)
 {
     const char *name;
-    int parent = open_parent(mem, dir_fd, f->path, &name);
+    int parent = open_parent(mem, dir_fd, f->path, &name, dirs);
     if (parent < 0)
         die_errno("%s: can't open the directory of %s", f->option, f->path);
     struct stat st;
@@ -1059,7 +1088,6 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f)
             die_errno("%s: can't chmod %s", f->option, f->path);
         break;
     }
-    close(parent);
 }
 
 static void write_config(struct oci *o, int dir_fd, const char *dir)
@@ -1083,13 +1111,45 @@ static void write_bundle(struct oci *o, int dir_fd, const char *dir)
     mode_t old = umask(0);
     if (mkdirat(dir_fd, "rootfs", 0755) < 0 || (o->n_bundle_files && mkdirat(dir_fd, "files", 0700) < 0))
         die_errno("%s: can't create rootfs/ and files/", dir);
+    struct parent_dirs dirs = {.next = 0};
     for (size_t i = 0; i < o->n_files; i++)
-        write_file(o->mem, dir_fd, &o->files[i]);
+        write_file(o->mem, dir_fd, &o->files[i], &dirs);
+    for (size_t i = 0; i < N_ELEMENTS(dirs.path); i++)
+        if (dirs.path[i])
+            close(dirs.fd[i]);
     umask(old);
     write_config(o, dir_fd, dir);
 }
 
 /* ---- cleaning up ---- */
+
+/* The directory entries are read with getdents64 into a buffer on the
+ * stack, not with opendir: its 32 KiB buffer comes from malloc, and this
+ * runs after the runtime is forked, where each heap page written is first
+ * made private again, a page fault each (and a large malloc first
+ * consolidates the free lists, writing to chunks all over the heap). */
+#define DIRENT_BUF 2048
+
+static bool is_dot_or_dotdot(const char *name)
+{
+    return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+static void remove_tree(int dir_fd, const char *name, unsigned char type);
+
+/* Remove everything in the directory open at FD. */
+static void remove_entries(int fd)
+{
+    _Alignas(struct dirent64) char buf[DIRENT_BUF];
+    ssize_t n;
+    while ((n = getdents64(fd, buf, sizeof buf)) > 0)
+        for (ssize_t off = 0; off < n;) {
+            const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+            off += e->d_reclen;
+            if (!is_dot_or_dotdot(e->d_name))
+                remove_tree(fd, e->d_name, e->d_type);
+        }
+}
 
 /* Remove NAME in DIR_FD and everything below it, without following
  * symlinks.  Each directory is made the owner's (rwx) first, through an
@@ -1109,20 +1169,14 @@ static void remove_tree(int dir_fd, const char *name, unsigned char type)
     if (path_fd >= 0)
         (void)chmod(proc, 0700);
     int fd = path_fd >= 0 ? openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (d == NULL) {
+    if (fd < 0)
         warn("can't remove %s: %s", name, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        if (path_fd >= 0)
-            close(path_fd);
+    if (path_fd >= 0)
+        close(path_fd);
+    if (fd < 0)
         return;
-    }
-    close(path_fd);
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            remove_tree(dirfd(d), e->d_name, e->d_type);
-    closedir(d);
+    remove_entries(fd);
+    close(fd);
     if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
         warn("can't remove %s: %s", name, strerror(errno));
 }
@@ -1141,12 +1195,12 @@ static void remove_made(void)
     if (made.dir_made) {
         remove_tree(AT_FDCWD, made.dir, DT_DIR);
     } else {
-        DIR *d = fdopendir(dup(made.dir_fd));
-        for (struct dirent *e; d && (e = readdir(d));)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                remove_tree(made.dir_fd, e->d_name, e->d_type);
-        if (d)
-            closedir(d);
+        /* its own open file: reading moves the offset */
+        int fd = openat(made.dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            remove_entries(fd);
+            close(fd);
+        }
     }
     close(made.dir_fd);
     made.dir_fd = -1;
@@ -1211,6 +1265,13 @@ static int open_runtime(const char *path, uid_t uid)
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
         die_errno("--runtime %s", path);
+    /* fd 3 is for bwrapper's pid 1 (see spawn) */
+    if (fd <= 3) {
+        int above = fcntl(fd, F_DUPFD_CLOEXEC, 4);
+        close(fd);
+        if ((fd = above) < 0)
+            die_errno("--runtime %s", path);
+    }
     if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
         die("--runtime %s: not an executable file", path);
     if (st.st_mode & 022)
@@ -1255,37 +1316,39 @@ static void check_crun_cgroups(void)
             "version only, or use --runtime runc", line);
 }
 
-/* Run the runtime EXE_FD with ARGV, with FD3 (if not -1) as its fd 3. */
+/* /dev/null, for the runtime's quiet runs */
+static int null_fd = -1;
+
+/* Run the runtime EXE_FD (not fd 3) with ARGV, with FD3 (if not -1) as
+ * its fd 3.
+ *
+ * vfork: the child only sets up its fds and execs.  fork would copy our
+ * page tables (~0.6 ms on a small VM) and make each page either process
+ * writes before the exec fault once more.  Until it execs, the child
+ * shares our memory: it changes nothing of ours (fds and the signal mask
+ * are its own) and fails with _exit, not die(), whose clean-up is ours. */
 static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset_t *old_mask, bool new_session,
                    int fd3)
 {
-    pid_t pid = fork();
+    pid_t pid = vfork();
     if (pid < 0)
         die_errno("fork");
     if (pid > 0)
         return pid;
-    die_cleanup = NULL; /* the bundle is the parent's to remove */
     sigprocmask(SIG_SETMASK, old_mask, NULL);
-    if (fd3 >= 0) {
-        if (exe_fd == 3 && (exe_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, 4)) < 0)
-            die_errno("fcntl");
-        if ((fd3 == 3 ? fcntl(3, F_SETFD, 0) : dup2(fd3, 3)) < 0)
-            die_errno("dup2");
+    if (quiet && (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0))
+        _exit(1);
+    if (fd3 >= 0 && (fd3 == 3 ? fcntl(3, F_SETFD, 0) : dup2(fd3, 3)) < 0)
+        _exit(1);
+    if (new_session && setsid() < 0) {
+        warn("setsid: %s", strerror(errno));
+        _exit(1);
     }
-    if (quiet) {
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-            dup2(null, 2);
-        }
-    }
-    if (new_session && setsid() < 0)
-        die_errno("setsid");
     /* a script's interpreter opens it again through /dev/fd/N */
     fcntl(exe_fd, F_SETFD, 0);
     syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
-    die_errno("--runtime: can't run %s", argv[0]);
+    warn("--runtime: can't run %s: %s", argv[0], strerror(errno));
+    _exit(1);
 }
 
 /* --die-with-parent: the signal our parent's death sends us, which
@@ -1359,7 +1422,7 @@ static enum exposure exposure_of(struct oci *o, const char *dir, bool mask)
  * ours, else /tmp, /dev/shm or /var/tmp.  The runtime's state lives in
  * it, and `NAME delete` runs the hooks that state names on the host: so
  * never where the sandbox could write, and hidden where it could see. */
-static const char *make_private_dir(struct oci *o)
+static const char *make_private_dir(struct oci *o, void *mem)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     struct stat st;
@@ -1381,7 +1444,7 @@ static const char *make_private_dir(struct oci *o)
         die("--runtime: the sandbox could change the runtime's state in each of $XDG_RUNTIME_DIR, /tmp, "
             "/dev/shm and /var/tmp (a writable bind shows it%s); hide one of them, e.g. with --tmpfs /tmp",
             unmasks ? ", or CAP_SYS_ADMIN could unmount a read-only one" : "");
-    char *dir = talloc_asprintf(o->mem, "%s/bwrapper-oci-XXXXXX", base);
+    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", base);
     if (mkdtemp(dir) == NULL)
         die_errno("can't create a bundle directory in %s", base);
     char *real = realpath(dir, NULL);
@@ -1503,14 +1566,19 @@ static const char **runtime_argv(void *mem, const struct oci *o, const char *exe
 static bool dir_is_empty(int dir_fd, const char *name)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (fd < 0)
+        return true;
+    /* not opendir: see remove_entries */
+    _Alignas(struct dirent64) char buf[DIRENT_BUF];
     bool empty = true;
-    for (struct dirent *e; d && (e = readdir(d));)
-        empty &= strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-    if (d)
-        closedir(d);
-    else if (fd >= 0)
-        close(fd);
+    ssize_t n;
+    while (empty && (n = getdents64(fd, buf, sizeof buf)) > 0)
+        for (ssize_t off = 0; off < n;) {
+            const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+            off += e->d_reclen;
+            empty &= is_dot_or_dotdot(e->d_name);
+        }
+    close(fd);
     return empty;
 }
 
@@ -1635,6 +1703,8 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
         die("%s/state: not a directory of ours", made.dir);
     const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
+    if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+        die_errno("/dev/null");
     const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, exe_fd, exe, state, &old) : NULL;
     const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
 
@@ -1696,17 +1766,20 @@ static const char *emit_dir(void *mem, const char *arg)
 
 int oci_run(const struct plan *p)
 {
-    struct oci o = {.mem = talloc_new(NULL), .plan = p, .kind = RT_RUNC};
+    /* What outlives the written bundle (the runtime's path, the bundle
+     * directory's name) hangs off KEEP; the description, off o.mem. */
+    void *keep = talloc_new(NULL);
+    struct oci o = {.mem = talloc_new(keep), .plan = p, .kind = RT_RUNC};
     level_prefix = p->level_prefix;
     if (p->runtime)
         o.kind = runtime_kind(p->runtime);
     const char *exe = NULL;
     int exe_fd = -1;
     if (p->emit_oci) {
-        made.dir = emit_dir(o.mem, p->emit_oci);
+        made.dir = emit_dir(keep, p->emit_oci);
         json_decref(text("--emit-oci", made.dir));
     } else {
-        exe = find_runtime(o.mem, p->runtime, getuid());
+        exe = find_runtime(keep, p->runtime, getuid());
         exe_fd = open_runtime(exe, getuid());
     }
     describe_bundle(&o);
@@ -1715,7 +1788,7 @@ int oci_run(const struct plan *p)
     if (p->emit_oci) {
         made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
     } else {
-        made.dir = make_private_dir(&o);
+        made.dir = make_private_dir(&o, keep);
         made.dir_made = true;
         made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
@@ -1724,6 +1797,18 @@ int oci_run(const struct plan *p)
         die_errno("%s", made.dir);
     rebase_bundle(&o, made.dir);
     write_bundle(&o, made.dir_fd, made.dir);
+    /* The description is on disk now: free it before the runtime is
+     * forked.  Freed after the fork, every page it touched would first
+     * be made private again, a page fault each (some 0.15 ms of a
+     * --runtime run on a small VM); run_bundle needs only the plan, the
+     * ids and namespaces, and memory for its argv. */
+    json_decref(o.config);
+    o.config = o.mounts = NULL;
+    o.files = NULL, o.n_files = 0;
+    o.recs = NULL, o.n_recs = 0;
+    o.links = NULL, o.n_links = 0;
+    talloc_free(o.mem);
+    o.mem = keep;
     int status = 0;
     if (p->emit_oci) {
         close(made.dir_fd);
@@ -1734,8 +1819,7 @@ int oci_run(const struct plan *p)
         close(exe_fd);
     }
     die_cleanup = NULL;
-    json_decref(o.config);
-    talloc_free(o.mem);
+    talloc_free(keep);
     return status;
 }
 
