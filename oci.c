@@ -726,16 +726,18 @@ static const char *env_get(const char **env, size_t n, const char *name)
  * it exists inside, else $HOME, else "/". */
 static const char *working_dir(struct oci *o, const char **env, size_t n)
 {
+    /* as given, not resolved: it is also PWD, and the runtime follows
+     * the symlinks inside as chdir does natively */
     if (o->plan->chdir)
-        return resolve(o, o->plan->chdir);
+        return o->plan->chdir;
     char *cwd = get_current_dir_name();
     const char *here = cwd ? talloc_strdup(o->mem, cwd) : NULL;
     free(cwd);
     const char *home = env_get(env, n, "HOME");
     if (here && is_utf8(here) && dir_inside(o, resolve(o, here)))
-        return resolve(o, here);
+        return here;
     if (home && *home == '/' && dir_inside(o, resolve(o, home)))
-        return resolve(o, home);
+        return home;
     return "/";
 }
 
