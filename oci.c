@@ -328,6 +328,12 @@ static void describe_bind(struct oci *o, const struct step *s, const char *dest)
     if ((s->flags & STEP_TRY) && stat(s->src, &st) < 0 && errno == ENOENT)
         return;
     const char *src = realpath_of(o, s, s->src, "source");
+    /* --rw/--ro: natively the directories made to hold the path stay
+     * read-only.  Made in rootfs/, they can be only by making the whole
+     * root read-only, which is stricter than natively (there the rest of
+     * the root stays writable) but never looser. */
+    if ((s->flags & STEP_EXPOSE) && covering(o, dest) == NULL)
+        o->root_readonly = true;
     json_t *m = add_mount(o, s, dest, "bind", src, COVER_HOST);
     struct mount_rec *r = &o->recs[o->n_recs - 1];
     r->host = talloc_array(o->mem, const char *, 1);
