@@ -449,6 +449,16 @@ static void describe_dir(struct oci *o, const struct step *s, const char *dest)
 
 static void describe_symlink(struct oci *o, const struct step *s, const char *dest)
 {
+    /* bwrap 0.11: an identical existing symlink is success */
+    for (size_t i = 0; i < o->n_links; i++) {
+        if (strcmp(o->links[i].path, dest) != 0)
+            continue;
+        if (strcmp(o->links[i].target, s->src) != 0)
+            die("%s: can't make symlink at %s: existing destination is %s", s->option, s->dest, o->links[i].target);
+        return;
+    }
+    if (dir_inside(o, dest))
+        die("%s: can't make symlink at %s: destination exists and is not a symlink", s->option, s->dest);
     const struct mount_rec *m = covering(o, dest);
     if (m)
         die("%s: a symlink inside the mount at %s cannot be expressed in OCI (only in the root)", s->option,
@@ -521,9 +531,22 @@ static void describe_proc(struct oci *o, const struct step *s, const char *dest)
     }
 }
 
+/* PATH with its parent resolved, but not its last component: a step
+ * that creates something at PATH (--symlink) acts on a symlink there, not
+ * on what it points to. */
+static const char *resolve_parent(struct oci *o, const char *path)
+{
+    char *norm = normalize(o->mem, path);
+    char *slash = strrchr(norm, '/');
+    if (slash == norm + strlen(norm) - 1) /* "/" */
+        return norm;
+    *slash = '\0';
+    return path_join(o->mem, resolve(o, *norm ? norm : "/"), slash + 1);
+}
+
 static void describe_step(struct oci *o, const struct step *s)
 {
-    const char *dest = resolve(o, s->dest);
+    const char *dest = s->kind == STEP_SYMLINK ? resolve_parent(o, s->dest) : resolve(o, s->dest);
     json_decref(text(s->option, dest));
     switch (s->kind) {
     case STEP_BIND:

@@ -28,6 +28,19 @@ test_expect_success 'a symlink inside a mount cannot be expressed: an error nami
     refused "--symlink a /tmp/l" --tmpfs /tmp --symlink a /tmp/l
 '
 
+# --symlink at an existing path: bwrap 0.11 accepts an identical symlink and
+# refuses anything else, with the same message in a bundle as natively.
+for extra in "--symlink usr/bin /bin" "--symlink usr/sbin /bin" "--dir /d --symlink x /d" \
+    "--symlink a /x --symlink b /x"; do
+    test_expect_success "$extra at an existing path: as natively" "
+        rm -rf emitted &&
+        { \"\$BWRAPPER\" \$ROOT_ARGS $extra true 2>expect; echo \$? >>expect; } &&
+        { \"\$BWRAPPER\" --emit-oci emitted \$ROOT_ARGS $extra true 2>actual;
+          echo \$? >>actual; } &&
+        test_cmp expect actual
+    "
+done
+
 test_expect_success 'a file written into a host directory cannot be expressed' '
     mkdir -p hostdir &&
     refused "--file 7 /h/f" --bind "$(pwd)/hostdir" /h --file 7 /h/f &&
