@@ -217,26 +217,9 @@ static struct bundle_file *add_file(struct oci *o, enum file_kind kind, const ch
     return f;
 }
 
-/* The mode a step gives what it creates, as mounts.c: --perms or bwrap's
- * default; parents lose group or other access where the step denies it. */
-static mode_t step_mode(const struct step *s)
-{
-    if (s->perms != PERMS_UNSET)
-        return (mode_t)s->perms;
-    switch (s->kind) {
-    case STEP_FILE: return 0666;
-    case STEP_BIND_DATA: return 0600;
-    default: return 0755;
-    }
-}
-
 static void add_parents(struct oci *o, const struct step *s, const char *inside)
 {
-    mode_t m = 0755, perms = step_mode(s);
-    if ((perms & 0070) == 0)
-        m &= ~0050u;
-    if ((perms & 0007) == 0)
-        m &= ~0005u;
+    mode_t m = parent_mode_for(s);
     char *dir = talloc_strdup(o->mem, inside);
     for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
@@ -250,7 +233,7 @@ static const char *bundle_file_at(struct oci *o, const struct step *s, const cha
                                   bool readonly)
 {
     const char *path = talloc_asprintf(o->mem, "files/%u", o->n_bundle_files++);
-    add_file(o, kind, path, step_mode(s), s->option);
+    add_file(o, kind, path, step_perms(s), s->option);
     json_t *m = add_mount(o, s, dest, "bind", path, COVER_NEW);
     o->recs[o->n_recs - 1].bundle_path = path;
     add_options(m, (const char *const[]){"rbind", "nosuid", "nodev", readonly ? "ro" : "rw", NULL});
@@ -421,7 +404,7 @@ static void describe_data(struct oci *o, const struct step *s, const char *dest)
     struct bundle_file *f;
     if (s->kind == STEP_FILE && m == NULL) {
         add_parents(o, s, dest);
-        f = add_file(o, FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest), step_mode(s), s->option);
+        f = add_file(o, FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest), step_perms(s), s->option);
     } else {
         if (s->kind == STEP_FILE && m->cover == COVER_HOST)
             die("%s: would write into the host directory mounted at %s, which OCI cannot express", s->option,
@@ -438,7 +421,7 @@ static void describe_dir(struct oci *o, const struct step *s, const char *dest)
     const struct mount_rec *m = covering(o, dest);
     if (m == NULL) {
         add_parents(o, s, dest);
-        add_file(o, FILE_DIR, talloc_asprintf(o->mem, "rootfs%s", dest), step_mode(s), s->option);
+        add_file(o, FILE_DIR, talloc_asprintf(o->mem, "rootfs%s", dest), step_perms(s), s->option);
     } else if (!dir_inside(o, dest)) {
         if (m->cover == COVER_HOST)
             die("%s: would create a directory in the host directory mounted at %s, which OCI cannot express",
@@ -548,6 +531,14 @@ static void describe_step(struct oci *o, const struct step *s)
 {
     const char *dest = s->kind == STEP_SYMLINK ? resolve_parent(o, s->dest) : resolve(o, s->dest);
     json_decref(text(s->option, dest));
+    /* The directories above a mount point in rootfs/ are made here, with
+     * the native modes, rather than by the runtime: a later --chmod may
+     * name one. */
+    bool mounts_here = s->kind == STEP_BIND || s->kind == STEP_BIND_DATA || s->kind == STEP_PROC ||
+                       s->kind == STEP_DEV || s->kind == STEP_TMPFS || s->kind == STEP_MQUEUE ||
+                       s->kind == STEP_OVERLAY;
+    if (mounts_here && covering(o, dest) == NULL)
+        add_parents(o, s, dest);
     switch (s->kind) {
     case STEP_BIND:
         describe_bind(o, s, dest);
@@ -563,7 +554,7 @@ static void describe_step(struct oci *o, const struct step *s)
         break;
     case STEP_TMPFS: {
         json_t *m = add_mount(o, s, dest, "tmpfs", "tmpfs", COVER_NEW);
-        add_options(m, (const char *const[]){"nosuid", "nodev", talloc_asprintf(o->mem, "mode=%o", step_mode(s)), NULL});
+        add_options(m, (const char *const[]){"nosuid", "nodev", talloc_asprintf(o->mem, "mode=%o", step_perms(s)), NULL});
         if (s->size)
             add_options(m, (const char *const[]){talloc_asprintf(o->mem, "size=%llu", (unsigned long long)s->size), NULL});
         break;

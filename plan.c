@@ -200,3 +200,29 @@ char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile)
     return json_text(mem_ctx, seccomp_profile_to_json(profile));
 }
 
+/* The mode a step gives what it creates: --perms, or bwrap's default for
+ * its kind; 0 for steps that create nothing with a mode of their own. */
+mode_t step_perms(const struct step *s)
+{
+    if (s->perms != PERMS_UNSET)
+        return (mode_t)s->perms;
+    switch (s->kind) {
+    case STEP_TMPFS:
+    case STEP_DIR: return 0755;
+    case STEP_FILE: return 0666;
+    case STEP_BIND_DATA: return 0600;
+    default: return 0;
+    }
+}
+
+/* Parents start as 0755 and lose group or other access where the step's
+ * own mode denies it, as bwrap does; so a bind's parents are 0700. */
+mode_t parent_mode_for(const struct step *s)
+{
+    mode_t m = 0755, perms = step_perms(s);
+    if ((perms & 0070) == 0)
+        m &= ~0050u;
+    if ((perms & 0007) == 0)
+        m &= ~0005u;
+    return m;
+}

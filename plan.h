@@ -183,4 +183,10 @@ char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile)
 /* run.c: build the sandbox, run the command, return its exit status. */
 int run_plan(const struct plan *plan);
 
+/* The mode a step gives what it creates (--perms, or bwrap's default for
+ * its kind; 0 for none), and the mode of the directories made to hold it.
+ * Shared by both executors. */
+mode_t step_perms(const struct step *s);
+mode_t parent_mode_for(const struct step *s);
+
 #endif

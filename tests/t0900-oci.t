@@ -46,6 +46,7 @@ us|--tmpfs /t --perms 0700 --dir /t/d find /t/d -maxdepth 0 -printf "%m\\n"
 u|--size 1048576 --tmpfs /t df -B1 --output=size /t
 us|--ro-bind /dev /hostdev sh -c "touch /hostdev/shm/bwrapper-rro 2>/dev/null && echo wrote; rm -f /hostdev/shm/bwrapper-rro"
 us|--chdir /bin sh -c "echo \$PWD; pwd"
+us|--tmpfs /a/b --chmod 0700 /a --bind /tmp /c/d/e --dir /m/n --ro-bind-data 7 /q/r/s find /a /c /c/d /m /q /q/r -maxdepth 0 -printf "%m %p\\n"
 us|--rw "$top/rw" --chdir "$top/rw" sh -c "mkdir ../new; echo \$?; echo y >y && cat y && rm y"
 us|--rlimit core=0 --rlimit nofile=64:128 sh -c "ulimit -c; ulimit -Hc; ulimit -n; ulimit -Hn"
 us|--bind "$top/rw" /rw --remount-ro /rw sh -c "echo x 2>/dev/null >/rw/new; echo \$?"
