@@ -906,16 +906,19 @@ static void describe_users(struct oci *o)
             data = talloc_asprintf(o->mem, "%s:x:%u:%u:%s:%s:%s\n", name, o->uid, o->gid,
                                    pw && pw[4] ? pw[4] : name, pw && pw[5] ? pw[5] : "/",
                                    pw && pw[6] ? pw[6] : "/bin/sh");
-            if (o->uid != 0)
+            /* each name and id once: getpwnam must find the caller */
+            if (o->uid != 0 && strcmp(name, "root") != 0)
                 data = talloc_asprintf_append(data, "root:x:0:0:root:/root:/bin/sh\n");
-            data = talloc_asprintf_append(data, "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+            if (o->uid != 65534 && strcmp(name, "nobody") != 0)
+                data = talloc_asprintf_append(data, "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
         } else {
             char **gr = host_entry(o->mem, "/etc/group", o->real_gid, 4);
             const char *name = gr && gr[0] ? gr[0] : "users";
             data = talloc_asprintf(o->mem, "%s:x:%u:\n", name, o->gid);
-            if (o->gid != 0)
+            if (o->gid != 0 && strcmp(name, "root") != 0)
                 data = talloc_asprintf_append(data, "root:x:0:\n");
-            data = talloc_asprintf_append(data, "nogroup:x:65534:\n");
+            if (o->gid != 65534 && strcmp(name, "nogroup") != 0)
+                data = talloc_asprintf_append(data, "nogroup:x:65534:\n");
         }
         struct step s = {.kind = STEP_FILE, .perms = 0644, .option = "generated /etc/passwd"};
         add_parents(o, &s, path);

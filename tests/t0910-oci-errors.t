@@ -72,6 +72,17 @@ test_expect_success '--emit-oci makes the caller resolvable inside: generated /e
     grep -q "^[^:]*:x:0:" users/rootfs/etc/group
 '
 
+test_expect_success ROOT 'the generated /etc/passwd and /etc/group name each user and id once (caller nobody)' '
+    out=$(mktemp -d /tmp/bwrapper-users.XXXXXX) && chmod 0777 "$out" &&
+    test_when_finished "rm -rf \"$out\"" &&
+    setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$BWRAPPER" --emit-oci "$out/b" --ro-bind /usr /usr true &&
+    for f in passwd group; do
+        cut -d: -f1 "$out/b/rootfs/etc/$f" | sort | uniq -d >dups &&
+        cut -d: -f3 "$out/b/rootfs/etc/$f" | sort | uniq -d >>dups &&
+        test_must_be_empty dups || return 1
+    done
+'
+
 test_expect_success 'a failure half-way removes what --emit-oci wrote' '
     test_must_fail "$BWRAPPER" --emit-oci half $ROOT_ARGS --dir /a --chmod 0700 /nope true 2>err &&
     grep -F -e "--chmod 0700 /nope" err &&
