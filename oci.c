@@ -1706,14 +1706,14 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     sigset_t set, old;
     /* Every signal that would end bwrapper is passed on instead (the
      * runtime passes it to the command), so the bundle is always removed;
-     * those that stop it (SIGTSTP and friends) stop only bwrapper. */
+     * those that stop it (SIGTSTP and friends) stop only bwrapper.  They
+     * stay blocked to the end: one let in after the command has ended
+     * could end bwrapper before the bundle is gone. */
     sigfillset(&set);
     static const int kept[] = {SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGSEGV,
                                SIGBUS,  SIGFPE,  SIGILL,  SIGTRAP, SIGSYS};
     for (size_t i = 0; i < N_ELEMENTS(kept); i++)
         sigdelset(&set, kept[i]);
-    /* and no blocked signal is let in once the command has ended, which
-     * could end bwrapper before the bundle is gone */
     /* A caller that ignored SIGCHLD would make the runtime unwaitable. */
     signal(SIGCHLD, SIG_DFL);
     sigprocmask(SIG_BLOCK, &set, &old);
