@@ -445,7 +445,10 @@ static _Noreturn void run_child(struct launch *l)
     apply_env(p);
     enter_cwd(p, old_cwd);
     free(old_cwd);
-    if (p->new_session && setsid() < 0)
+    /* --pty: out of the caller's session too, so that no process of the
+     * sandbox has the caller's terminal as its controlling terminal (pid 1
+     * could otherwise be made to open /dev/tty and push input into it). */
+    if ((p->new_session || p->pty) && setsid() < 0)
         die_errno("setsid");
     if (l->selinux && p->exec_label != NULL)
         write_proc_file(AT_FDCWD, "/proc/thread-self/attr/exec", p->exec_label);

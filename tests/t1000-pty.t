@@ -134,7 +134,10 @@ test_expect_success DRIVE,PYTHON '--pty: TIOCSTI from inside cannot inject into 
     status_is 0 && grep -q "^read:typed$" out
 '
 
-# Every pty replica any process in the sandbox has open is the sandbox's.
+# Every pty replica any process in the sandbox has open is the sandbox's,
+# and so is every controlling terminal: a process with one is in a session
+# of the sandbox's (a session from outside its pid namespace shows as 0 in
+# /proc/PID/stat; tty numbers alone cannot tell two devpts instances apart).
 cat >ttys.py <<\EOF
 import os, stat
 mine = os.fstat(0)
@@ -142,9 +145,12 @@ seen, foreign = set(), []
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     except OSError:
         continue
     seen.add(pid)
+    if int(fields[4]) != 0 and int(fields[3]) == 0:
+        foreign.append(f"{pid}/ctty")
     for fd in fds:
         try:
             st = os.stat(f"/proc/{pid}/fd/{fd}")
