@@ -1160,50 +1160,96 @@ static bool is_dot_or_dotdot(const char *name)
     return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
 
-static void remove_tree(int dir_fd, const char *name, unsigned char type);
+/* Open NAME in DIR_FD, a directory, to empty it: made the owner's (rwx)
+ * first, through an fd so that a symlink put in its place is never
+ * followed.  A runtime leaves some unreadable (overlayfs's work/work is
+ * mode 0), and the sandbox may have left some unwritable. */
+static int open_to_empty(int dir_fd, const char *name)
+{
+    int path_fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (path_fd < 0)
+        return -1;
+    char proc[32];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
+    (void)chmod(proc, 0700);
+    int fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int saved = errno;
+    close(path_fd);
+    errno = saved;
+    return fd;
+}
 
-/* Remove everything in the directory open at FD. */
-static void remove_entries(int fd)
+/* Unlink every entry of the directory open at FD that is not a directory;
+ * the first one that is goes to NAME (room for NAME_MAX + 1).  1 when one
+ * is left, 0 when the directory is empty, -1 on an error (said). */
+static int next_subdir(int fd, char *name)
 {
     _Alignas(struct dirent64) char buf[DIRENT_BUF];
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return -1;
     ssize_t n;
-    while ((n = getdents64(fd, buf, sizeof buf)) > 0)
+    while ((n = getdents64(fd, buf, sizeof buf)) > 0) {
         for (ssize_t off = 0; off < n;) {
             const struct dirent64 *e = (const struct dirent64 *)(buf + off);
             off += e->d_reclen;
-            if (!is_dot_or_dotdot(e->d_name))
-                remove_tree(fd, e->d_name, e->d_type);
+            if (is_dot_or_dotdot(e->d_name))
+                continue;
+            if (e->d_type != DT_DIR && (unlinkat(fd, e->d_name, 0) == 0 || errno == ENOENT))
+                continue;
+            if (e->d_type != DT_DIR && errno != EISDIR) {
+                warn("can't remove %s: %s", e->d_name, strerror(errno));
+                return -1;
+            }
+            snprintf(name, NAME_MAX + 1, "%s", e->d_name);
+            return 1;
         }
+    }
+    if (n < 0)
+        warn("can't read a directory to remove: %s", strerror(errno));
+    return n < 0 ? -1 : 0;
 }
 
-/* Remove NAME in DIR_FD and everything below it, without following
- * symlinks.  Each directory is made the owner's (rwx) first, through an
- * fd: a runtime leaves some unreadable (overlayfs's work/work is mode 0),
- * and the sandbox may have left some unwritable. */
-static void remove_tree(int dir_fd, const char *name, unsigned char type)
+/* Remove everything below the directory open at TOP, without following
+ * symlinks.  Not recursive, and with one directory open at a time: the
+ * sandbox decides how deep the tree goes.  The way back up is "..", and
+ * the names on the way down are kept on the heap. */
+static void remove_entries(int top)
 {
-    if (type != DT_DIR && (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT))
-        return;
-    if (type != DT_DIR && errno != EISDIR) {
-        warn("can't remove %s: %s", name, strerror(errno));
-        return;
+    char name[NAME_MAX + 1];
+    char **names = NULL;
+    size_t depth = 0;
+    int fd = fcntl(top, F_DUPFD_CLOEXEC, 3);
+    for (int next; fd >= 0 && (next = next_subdir(fd, name)) >= 0;) {
+        if (next > 0) {
+            char **more = realloc(names, (depth + 1) * sizeof *names);
+            int sub = more ? open_to_empty(fd, name) : -1;
+            names = more ? more : names;
+            if (sub < 0 || (names[depth] = strdup(name)) == NULL) {
+                warn("can't remove %s: %s", name, strerror(errno));
+                if (sub >= 0)
+                    close(sub);
+                break;
+            }
+            depth++;
+            close(fd);
+            fd = sub;
+        } else if (depth > 0) {
+            int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            close(fd);
+            fd = up;
+            depth--;
+            if (fd >= 0 && unlinkat(fd, names[depth], AT_REMOVEDIR) < 0)
+                warn("can't remove %s: %s", names[depth], strerror(errno));
+            free(names[depth]);
+        } else {
+            break;
+        }
     }
-    int path_fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    char proc[32];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
-    if (path_fd >= 0)
-        (void)chmod(proc, 0700);
-    int fd = path_fd >= 0 ? openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (fd < 0)
-        warn("can't remove %s: %s", name, strerror(errno));
-    if (path_fd >= 0)
-        close(path_fd);
-    if (fd < 0)
-        return;
-    remove_entries(fd);
-    close(fd);
-    if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
-        warn("can't remove %s: %s", name, strerror(errno));
+    while (depth > 0)
+        free(names[--depth]);
+    free(names);
+    if (fd >= 0)
+        close(fd);
 }
 
 /* What die() removes: set while a bundle or state exists. */
@@ -1217,16 +1263,9 @@ static void remove_made(void)
 {
     if (made.dir_fd < 0)
         return;
-    if (made.dir_made) {
-        remove_tree(AT_FDCWD, made.dir, DT_DIR);
-    } else {
-        /* its own open file: reading moves the offset */
-        int fd = openat(made.dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            remove_entries(fd);
-            close(fd);
-        }
-    }
+    remove_entries(made.dir_fd);
+    if (made.dir_made && rmdir(made.dir) < 0)
+        warn("can't remove %s: %s", made.dir, strerror(errno));
     close(made.dir_fd);
     made.dir_fd = -1;
 }

@@ -218,6 +218,12 @@ test_expect_success RUNC 'directories the command made unwritable do not stop th
     test_must_be_empty err && nothing_left
 '
 
+test_expect_success RUNC 'a tree nested deeper than the fd limit is removed too' '
+    "$BWRAPPER" --runtime runc $ROOT_ARGS sh -c "
+        cd / && i=0 && while [ \$i -lt 1200 ]; do mkdir d && cd d && i=\$((i + 1)) || exit 1; done" 2>err &&
+    test_must_be_empty err && nothing_left
+'
+
 test_expect_success RUNC 'the runtime'"'"'s state is never where the sandbox can write' '
     "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$XDG_RUNTIME_DIR" /x sh -c "ls -A /x" >out &&
     test_must_be_empty out && nothing_left
