@@ -628,7 +628,9 @@ static pid_t clone_child(unsigned flags, int *pidfd, unsigned extra)
 static pid_t clone_in_pidns(struct launch *l, int *pidfd)
 {
     int sock[2];
-    if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sock) < 0)
+    /* seqpacket, not datagrams: a helper that fails ends the connection,
+     * which recv_fd sees, where a datagram socket would wait forever */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
         die_errno("socketpair");
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_CHILD_SUBREAPER)");

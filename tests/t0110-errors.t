@@ -412,4 +412,11 @@ test_expect_success '--argv0 given twice is refused (bwrap 0.11)' '
 '
 
 rm -rf "$markdir"
+test_expect_success '--pidns on a bad fd or a non-namespace fails at once, as bwrap' '
+    test_expect_code 1 timeout 10 "$BWRAPPER" --pidns 77 $ROOT_ARGS true 2>err &&
+    grep -x "bwrapper: Setting pidns failed: Bad file descriptor" err &&
+    test_expect_code 1 timeout 10 "$BWRAPPER" --pidns 3 $ROOT_ARGS true 3</etc/passwd 2>err &&
+    grep -x "bwrapper: Setting pidns failed: Invalid argument" err
+'
+
 test_done
