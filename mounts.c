@@ -289,6 +289,12 @@ static void attach(struct builder *b, const struct step *s, int tree, int dest_f
  * tree whose flags cannot be set through, with a warning (bwrap 0.12). */
 static int clone_bind_source(struct builder *b, const struct step *s, const char *path)
 {
+    /* "" names no file (an unset variable, most likely), not the current
+     * directory, which copy_tree would take */
+    if (*path == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
     int tree = copy_tree(AT_FDCWD, path);
     if (tree < 0)
         return -1;

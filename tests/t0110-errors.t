@@ -419,4 +419,12 @@ test_expect_success '--pidns on a bad fd or a non-namespace fails at once, as bw
     grep -x "bwrapper: Setting pidns failed: Invalid argument" err
 '
 
+test_expect_success 'an empty bind source is no file, not the current directory; -try skips it' '
+    test_expect_code 1 "$BWRAPPER" $ROOT_ARGS --bind "" /x ls /x >out 2>err &&
+    test_must_be_empty out && grep "can'"'"'t find source path : No such file or directory" err &&
+    test_expect_code 1 "$BWRAPPER" $ROOT_ARGS --ro-bind "" /x true 2>err &&
+    "$BWRAPPER" $ROOT_ARGS --bind-try "" /x sh -c "test -e /x || echo skipped" >out &&
+    echo skipped >expect && test_cmp expect out
+'
+
 test_done
