@@ -844,8 +844,7 @@ static json_t *process_json(struct oci *o)
     if (p->n_rlimits)
         json_object_set_new(proc, "rlimits", rlimits_json(o));
     json_object_set_new(proc, "noNewPrivileges", json_true());
-    /* Labels apply only with SELinux; without it bwrap ignores them. */
-    if (p->exec_label && selinux_enabled())
+    if (p->exec_label)
         json_object_set_new(proc, "selinuxLabel", text("--exec-label", p->exec_label));
     return proc;
 }
@@ -946,6 +945,8 @@ static json_t *strings(const char *const *v)
 static void describe_bundle(struct oci *o)
 {
     const struct plan *p = o->plan;
+    if ((p->exec_label || p->file_label) && !selinux_enabled())
+        die("labeling not supported on this system");
     refuse_inexpressible(o);
     resolve_ids(o);
     o->root_readonly = p->root_readonly;
@@ -1005,7 +1006,7 @@ static void describe_bundle(struct oci *o)
     json_object_set_new(lnx, "readonlyPaths",
                         strings((const char *const[]){"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                                       "/proc/sysrq-trigger", NULL}));
-    if (p->file_label && selinux_enabled())
+    if (p->file_label)
         json_object_set_new(lnx, "mountLabel", text("--file-label", p->file_label));
     json_object_set_new(c, "linux", lnx);
 }

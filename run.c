@@ -43,7 +43,7 @@ struct launch {
     uid_t real_uid, uid;     /* the caller's, and the sandbox's */
     gid_t real_gid, gid;
     bool in_userns;          /* a new or joined user namespace */
-    bool selinux;            /* labels apply; without SELinux bwrap ignores them */
+    bool selinux;            /* labels asked for (SELinux is on: checked) */
     uid_t setup_uid;         /* our uid in the namespace while building */
     gid_t setup_gid;
     bool nested_userns;      /* a second user namespace once the root is built */
@@ -126,7 +126,10 @@ static void resolve(struct launch *l, const struct plan *p)
                        (l->setup_uid != l->uid || l->setup_gid != l->gid || p->disable_userns);
     l->reaper = !p->as_pid_1 && ((l->ns & NS_PID) || p->n_lock_files > 0 || p->sync_fd != -1);
     l->caps = caps_requested(p, l->real_uid == 0, l->in_userns, &l->caps_inheritable);
-    l->selinux = (p->exec_label || p->file_label) && selinux_enabled();
+    /* a confinement asked for is never dropped quietly (bwrap's words) */
+    l->selinux = p->exec_label || p->file_label;
+    if (l->selinux && !selinux_enabled())
+        die("labeling not supported on this system");
     l->proc_fd = -1;
     l->go_pipe[0] = l->go_pipe[1] = -1;
     l->exec_pipe[0] = l->exec_pipe[1] = -1;

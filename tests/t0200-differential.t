@@ -577,4 +577,14 @@ test_expect_success BWRAP,BWRAP_ARGV0 '--argv0 sets argv[0]' '
     same_as_bwrap $ROOT_ARGS --argv0 myname sh -c "echo \$0"
 '
 
+test_expect_success BWRAP '--exec-label and --file-label: an error where SELinux is off, never ignored' '
+    same_as_bwrap $SYS --exec-label system_u:system_r:container_t:s0 echo ran &&
+    same_as_bwrap $SYS --file-label system_u:object_r:container_file_t:s0 echo ran &&
+    if ! test -e /sys/fs/selinux/enforce; then
+        grep -x "bwrapper: labeling not supported on this system" actual.err &&
+        test_must_fail "$BWRAPPER" --emit-oci labelled $SYS --exec-label x true 2>err &&
+        grep -x "bwrapper: labeling not supported on this system" err && test ! -e labelled
+    fi
+'
+
 test_done
