@@ -106,8 +106,6 @@ struct pty_relay {
     struct sigaction old_pipe;
 };
 
-/* SIGQUIT too: its default would end bwrapper without restoring the
- * terminal, and with the terminal raw ^\ reaches the command as a byte. */
 static void enter_raw_mode(void)
 {
     struct termios mode = saved_tty_mode;
@@ -129,7 +127,10 @@ static void suspend(struct pty_relay *r)
     copy_window_size(r->size_from, r->controller);
 }
 
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+/* Every signal whose default would end bwrapper with the terminal raw
+ * (but those a fault raises): passed on to the command instead. */
+static const int forwarded[] = {SIGHUP,    SIGINT, SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
+                                SIGSTKFLT, SIGIO,  SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ};
 
 struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
 {

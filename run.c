@@ -588,9 +588,10 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
                 die_errno("poll");
             continue;
         }
-        /* Once every replica is closed only the status is still to come. */
-        if (relay && !pty_relay_handle(relay, fds + 2))
-            relay = NULL;
+        /* Once every replica is closed only the status is still to come,
+         * but signals are still taken and passed on. */
+        if (relay)
+            (void)pty_relay_handle(relay, fds + 2);
     }
 }
 

@@ -227,6 +227,17 @@ test_expect_success DRIVE 'SIGTSTP stops bwrapper with the terminal restored; SI
     printf "raw\nrestored while stopped\nraw again\nended\nstatus 0\nrestored\n" >expect && test_cmp expect out
 '
 
+test_expect_success DRIVE 'any other fatal signal (SIGALRM) goes to the command; the terminal is restored' '
+    drive -g -e READY -k 14 -- "$BWRAPPER" $BOX --pty sh -c "echo READY; exec sleep 10" &&
+    status_is 142
+'
+
+test_expect_success DRIVE 'signals are still passed on after the command has closed its terminal' '
+    drive -e READY -k 15 -- "$BWRAPPER" $BOX --pty sh -c "
+        exec 3>&1 >/dev/null 2>&1 </dev/null; echo READY >&3; exec 3>&-; exec sleep 10" &&
+    status_is 143
+'
+
 test_expect_success DRIVE 'SIGHUP to bwrapper hangs up the command: 129' '
     drive -g -e READY -k 1 -- "$BWRAPPER" $BOX --unshare-pid --pty sh -c "echo READY; exec sleep 10" &&
     status_is 129
