@@ -1465,7 +1465,8 @@ static enum exposure exposure_of(struct oci *o, const char *dir, bool mask)
     enum exposure e = HIDDEN;
     for (size_t i = 0, n = o->n_recs; i < n; i++) {
         /* again after each mask: adding one moves the records */
-        for (size_t k = 0; o->recs[i].cover == COVER_HOST && k < o->recs[i].n_host; k++) {
+        /* a tmp-overlay's layers show through it too (read-only) */
+        for (size_t k = 0; k < o->recs[i].n_host; k++) {
             const struct mount_rec *r = &o->recs[i];
             if (!at_or_below(dir, r->host[k]))
                 continue;
@@ -1473,7 +1474,7 @@ static enum exposure exposure_of(struct oci *o, const char *dir, bool mask)
                 path_join(o->mem, r->dest, dir + (strcmp(r->host[k], "/") == 0 ? 0 : strlen(r->host[k])));
             if (covering(o, inside) != r)
                 continue;
-            enum exposure here = has_option(r->mount, "ro") ? SHOWN_RO : SHOWN_RW;
+            enum exposure here = r->cover == COVER_NEW || has_option(r->mount, "ro") ? SHOWN_RO : SHOWN_RW;
             e = here > e ? here : e;
             if (mask)
                 add_options(add_mount(o, NULL, inside, "tmpfs", "tmpfs", COVER_NEW),
@@ -1491,7 +1492,9 @@ static const char *make_private_dir(struct oci *o, void *mem)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     struct stat st;
-    if (xdg == NULL || *xdg != '/' || lstat(xdg, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid())
+    /* ours, and no one else may rename what is in it */
+    if (xdg == NULL || *xdg != '/' || lstat(xdg, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+        ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
         xdg = NULL;
     const char *bases[] = {xdg, "/tmp", "/dev/shm", "/var/tmp"};
     /* a sandbox that may unmount (CAP_SYS_ADMIN in a user namespace of its
@@ -1728,10 +1731,20 @@ static int relay_container(struct oci *o, int console, const sigset_t *set)
         (void)pty_relay_handle(relay, fds + 2);
     }
     close(sigfd);
+    /* The runtime's process that started the command may outlive the
+     * runtime (crun's does): the command becomes ours, as subreaper, only
+     * once that one has gone too. */
     int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
+    for (int tries = 0; waitpid(pid, &st, 0) < 0; tries++) {
+        if (errno == EINTR)
+            continue;
+        if (errno != ECHILD || tries == 100)
             die_errno("--pty: can't wait for the command (pid %d)", (int)pid);
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        (void)sigtimedwait(&chld, NULL, &(struct timespec){.tv_nsec = 50 * 1000 * 1000});
+    }
     sandbox_pidfd = -1;
     close(pidfd);
     pty_relay_end(relay);
@@ -1896,10 +1909,10 @@ void oci_init(char *const *argv)
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
+    /* A seccomp profile that forbids fork is already ours: the command
+     * then becomes pid 1 itself (natively pid 1 forks before the filter). */
     pid_t command = fork();
-    if (command < 0)
-        die_errno("fork");
-    if (command == 0) {
+    if (command <= 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
         execvp(argv[0], argv);
         die_errno("execvp %s", argv[0]);

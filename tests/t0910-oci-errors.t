@@ -224,6 +224,28 @@ test_expect_success RUNC 'a tree nested deeper than the fd limit is removed too'
     test_must_be_empty err && nothing_left
 '
 
+test_expect_success RUNC 'a seccomp profile that forbids fork: the command runs as pid 1 itself' '
+    cat >nofork.json <<-\EOF &&
+	{"defaultAction": "SCMP_ACT_ALLOW",
+	 "syscalls": [{"names": ["clone", "clone3", "fork", "vfork"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+	EOF
+    "$BWRAPPER" --runtime runc $ROOT_ARGS --unshare-pid --proc /proc --seccomp-profile nofork.json echo ran >out &&
+    echo ran >expect && test_cmp expect out && nothing_left
+'
+
+test_expect_success RUNC 'the bundle is hidden under a --tmp-overlay of the directory too' '
+    "$BWRAPPER" --runtime runc $ROOT_ARGS --overlay-src "$XDG_RUNTIME_DIR" --tmp-overlay /mnt \
+        sh -c "cat /mnt/bwrapper-oci-*/config.json /mnt/*/state/*/state.json" >out 2>/dev/null;
+    test_must_be_empty out && nothing_left
+'
+
+test_expect_success RUNC 'a $XDG_RUNTIME_DIR others may write in (not sticky) is not used' '
+    mkdir -m 0777 loose && chmod 0777 loose &&
+    XDG_RUNTIME_DIR=$(pwd)/loose "$BWRAPPER" --runtime runc $ROOT_ARGS --ro-bind "$(pwd)/loose" /loose \
+        sh -c "ls -A /loose" >out &&
+    test_must_be_empty out && test -z "$(ls -A loose)"
+'
+
 test_expect_success RUNC 'the runtime'"'"'s state is never where the sandbox can write' '
     "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$XDG_RUNTIME_DIR" /x sh -c "ls -A /x" >out &&
     test_must_be_empty out && nothing_left
