@@ -177,7 +177,8 @@ static int open_parent(struct builder *b, const char *dest, mode_t parent_mode, 
 {
     char *path = talloc_strdup(b->mem, dest);
     size_t len = strlen(path);
-    while (len > 1 && path[len - 1] == '/')
+    /* "d/" and "d/." name d itself */
+    while (len > 1 && (path[len - 1] == '/' || (path[len - 1] == '.' && path[len - 2] == '/')))
         path[--len] = '\0';
     char *slash = strrchr(path, '/');
     *name = slash ? slash + 1 : path;

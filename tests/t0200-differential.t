@@ -587,4 +587,10 @@ test_expect_success BWRAP '--exec-label and --file-label: an error where SELinux
     fi
 '
 
+test_expect_success BWRAP 'a destination ending in "/." names the directory itself, made if missing' '
+    same_as_bwrap $SYS --dir /tmp/d/. stat -c %F /tmp/d &&
+    same_as_bwrap $SYS --tmpfs /tmp/. stat -f -c %T /tmp &&
+    same_as_bwrap $SYS --bind /usr/share /s/. test -d /s/doc
+'
+
 test_done
