@@ -6,6 +6,7 @@
 #   $ROOT_ARGS    a minimal read-only system (usr, etc, the /bin /lib links)
 #   prereqs       BWRAP (system bwrap present), ROOT, USER (unprivileged),
 #                 USERNS (user namespaces work), SANITIZED
+#   drive         for --pty tests: ptydrive as the caller's terminal, prereq DRIVE
 #   oci_setup     for OCI tests: a private $XDG_RUNTIME_DIR, nothing_left,
 #                 and the prereqs RUNC, CRUN (unprivileged) and RUNSC (root)
 SHARNESS_TEST_SRCDIR=${SHARNESS_TEST_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
@@ -89,4 +90,20 @@ oci_setup() {
 oci_starts() { "$BWRAPPER" $ROOT_ARGS --runtime "$1" true >/dev/null 2>&1 && nothing_left >/dev/null; }
 nothing_left() {
     test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR"; false; }
+}
+
+# --pty tests: ptydrive (tests/ptydrive.c) plays the caller's terminal: a
+# pty of its own, a window size, typed input, resizes and signals; see its
+# header.  drive ARGS...: ptydrive with a timeout (DRIVE_TIMEOUT seconds),
+# its output without the terminal's carriage returns in "out", its status
+# in "status"; status_is N checks that status.
+DRIVE=$tests_dir/bin/ptydrive
+[ -x "$DRIVE" ] && test_set_prereq DRIVE
+drive() {
+    "$DRIVE" -t "${DRIVE_TIMEOUT:-10}" "$@" >out.raw 2>err
+    echo $? >status
+    tr -d '\r' <out.raw >out
+}
+status_is() {
+    echo "$1" >expect.status && test_cmp expect.status status
 }

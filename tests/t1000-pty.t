@@ -2,24 +2,10 @@
 test_description='--pty: the command on its own pseudo-terminal, relayed to the caller'"'"'s'
 . "$(dirname "$0")/lib.sh"
 
-# ptydrive (tests/ptydrive.c) plays the caller's terminal: a pty of its
-# own, a window size, typed input, resizes and signals; see its header.
-DRIVE=$tests_dir/bin/ptydrive
-[ -x "$DRIVE" ] && test_set_prereq DRIVE
 command -v python3 >/dev/null && test_set_prereq PYTHON
 
 BOX="$ROOT_ARGS --proc /proc --dev /dev"
 export BOX
-# drive ARGS...: ptydrive with a timeout, its output without the
-# terminal's carriage returns in "out", its status in "status".
-drive() {
-    "$DRIVE" -t 10 "$@" >out.raw 2>err
-    echo $? >status
-    tr -d '\r' <out.raw >out
-}
-status_is() {
-    echo "$1" >expect.status && test_cmp expect.status status
-}
 
 test_expect_success '--print-plan shows --pty' '
     "$BWRAPPER" --print-plan --pty true | grep -q "\"pty\": true" &&
