@@ -1273,6 +1273,25 @@ static void remove_made(void)
 
 /* ---- --emit-oci ---- */
 
+static bool dir_is_empty(int dir_fd, const char *name)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return true;
+    /* not opendir: see remove_entries */
+    _Alignas(struct dirent64) char buf[DIRENT_BUF];
+    bool empty = true;
+    ssize_t n;
+    while (empty && (n = getdents64(fd, buf, sizeof buf)) > 0)
+        for (ssize_t off = 0; off < n;) {
+            const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+            off += e->d_reclen;
+            empty &= is_dot_or_dotdot(e->d_name);
+        }
+    close(fd);
+    return empty;
+}
+
 static int open_empty_dir(const char *dir, bool *created)
 {
     *created = mkdir(dir, 0700) == 0;
@@ -1281,13 +1300,8 @@ static int open_empty_dir(const char *dir, bool *created)
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         die_errno("--emit-oci %s", dir);
-    DIR *d = fdopendir(dup(fd));
-    if (d == NULL)
-        die_errno("--emit-oci %s", dir);
-    for (struct dirent *e; (e = readdir(d));)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            die("--emit-oci %s: the directory is not empty; give a new or empty one", dir);
-    closedir(d);
+    if (!dir_is_empty(fd, "."))
+        die("--emit-oci %s: the directory is not empty; give a new or empty one", dir);
     return fd;
 }
 
@@ -1629,25 +1643,6 @@ static const char **runtime_argv(void *mem, const struct oci *o, const char *exe
     v[n++] = id;
     v[n] = NULL;
     return v;
-}
-
-static bool dir_is_empty(int dir_fd, const char *name)
-{
-    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return true;
-    /* not opendir: see remove_entries */
-    _Alignas(struct dirent64) char buf[DIRENT_BUF];
-    bool empty = true;
-    ssize_t n;
-    while (empty && (n = getdents64(fd, buf, sizeof buf)) > 0)
-        for (ssize_t off = 0; off < n;) {
-            const struct dirent64 *e = (const struct dirent64 *)(buf + off);
-            off += e->d_reclen;
-            empty &= is_dot_or_dotdot(e->d_name);
-        }
-    close(fd);
-    return empty;
 }
 
 /* --pty: the socket the runtime sends the pty's controller to, listening
