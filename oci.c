@@ -1439,30 +1439,22 @@ static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset
  * 2 s later. */
 static int wait_runtime(const struct plan *p, pid_t pid, const sigset_t *set)
 {
-    int64_t deadline = p->timeout_ms ? now_ms() + (int64_t)p->timeout_ms : -1;
-    bool timed_out = false;
+    struct timeout timeout = timeout_start(p->timeout_ms);
     for (;;) {
         int st;
         pid_t r = waitpid(pid, &st, WNOHANG);
         if (r == pid)
-            return timed_out ? 124 : exit_status(st);
+            return timeout.expired ? 124 : exit_status(st);
         if (r < 0 && errno != EINTR)
             die_errno("waitpid");
-        siginfo_t info;
-        int sig;
-        if (deadline >= 0) {
-            int64_t left = deadline - now_ms();
-            if (left <= 0) {
-                kill(pid, timed_out ? SIGKILL : SIGTERM);
-                deadline = timed_out ? -1 : now_ms() + 2000;
-                timed_out = true;
-                continue;
-            }
-            struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000};
-            sig = sigtimedwait(set, &info, &ts);
-        } else {
-            sig = sigwaitinfo(set, &info);
+        int wait, sig = timeout_due(&timeout, &wait);
+        if (sig) {
+            kill(pid, sig);
+            continue;
         }
+        siginfo_t info;
+        struct timespec ts = {.tv_sec = wait / 1000, .tv_nsec = (long)(wait % 1000) * 1000000};
+        sig = wait < 0 ? sigwaitinfo(set, &info) : sigtimedwait(set, &info, &ts);
         if (sig > 0 && sig != SIGCHLD)
             /* killed, the runtime leaves the command to `NAME delete` */
             kill(pid, sig == PARENT_DIED ? SIGKILL : sig);
@@ -1700,19 +1692,16 @@ static int relay_container(struct oci *o, int console, const sigset_t *set)
     if (sigfd < 0)
         die_errno("signalfd");
     struct pty_relay *relay = pty_relay_begin(o->mem, controller, pidfd);
-    int64_t deadline = p->timeout_ms ? now_ms() + (int64_t)p->timeout_ms : -1;
-    bool timed_out = false;
+    struct timeout timeout = timeout_start(p->timeout_ms);
     for (;;) {
         struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
         nfds_t n = 2 + pty_relay_poll_fds(relay, fds + 2);
-        int64_t left = deadline >= 0 ? deadline - now_ms() : -1;
-        if (deadline >= 0 && left <= 0) {
-            (void)syscall(SYS_pidfd_send_signal, pidfd, timed_out ? SIGKILL : SIGTERM, NULL, 0);
-            deadline = timed_out ? -1 : now_ms() + 2000;
-            timed_out = true;
+        int wait, sig = timeout_due(&timeout, &wait);
+        if (sig) {
+            (void)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
             continue;
         }
-        if (poll(fds, n, left > INT32_MAX ? INT32_MAX : (int)left) < 0) {
+        if (poll(fds, n, wait) < 0) {
             if (errno == EINTR)
                 continue;
             die_errno("poll");
@@ -1743,7 +1732,7 @@ static int relay_container(struct oci *o, int console, const sigset_t *set)
     sandbox_pidfd = -1;
     close(pidfd);
     pty_relay_end(relay);
-    return timed_out ? 124 : exit_status(st);
+    return timeout.expired ? 124 : exit_status(st);
 }
 
 static int run_bundle(struct oci *o, int exe_fd, const char *exe)

@@ -551,37 +551,29 @@ static void report_exit(const struct launch *l, int status)
 static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay)
 {
     struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
-    int64_t deadline = l->plan->timeout_ms ? now_ms() + (int64_t)l->plan->timeout_ms : -1;
-    bool timed_out = false;
+    struct timeout timeout = timeout_start(l->plan->timeout_ms);
     for (;;) {
         /* The reaper's report comes first: pid 1 often exits right after
          * the command, and its own status is not the command's.  After a
          * timeout only the end of the whole sandbox counts. */
         uint64_t v;
-        if (!timed_out && l->event_fd >= 0 && read(l->event_fd, &v, sizeof v) == sizeof v)
+        if (!timeout.expired && l->event_fd >= 0 && read(l->event_fd, &v, sizeof v) == sizeof v)
             return (int)v - 1;
         siginfo_t info = {0};
         if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) == 0 && info.si_pid == child) {
-            if (timed_out)
+            if (timeout.expired)
                 return 124; /* as timeout(1) */
             if (info.si_code == CLD_EXITED)
                 return info.si_status;
             return 128 + info.si_status;
         }
-        int wait = -1;
-        if (deadline >= 0) {
-            int64_t left = deadline - now_ms();
-            if (left <= 0) {
-                /* SIGTERM first, SIGKILL 2 s later; killing pid 1 ends
-                 * every process of its namespace. */
-                syscall(SYS_pidfd_send_signal, pidfd, timed_out ? SIGKILL : SIGTERM, NULL, 0);
-                deadline = timed_out ? -1 : now_ms() + 2000;
-                timed_out = true;
-                continue;
-            }
-            wait = (int)left;
+        int wait, sig = timeout_due(&timeout, &wait);
+        if (sig) {
+            /* killing pid 1 ends every process of its namespace */
+            syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+            continue;
         }
-        fds[1] = (struct pollfd){.fd = timed_out ? -1 : l->event_fd, .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = timeout.expired ? -1 : l->event_fd, .events = POLLIN};
         nfds_t n = relay ? 2 + pty_relay_poll_fds(relay, fds + 2) : 2;
         if (poll(fds, n, wait) < 0) {
             if (errno != EINTR)

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -239,4 +240,25 @@ int64_t now_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+struct timeout timeout_start(uint64_t ms)
+{
+    return (struct timeout){.deadline = ms ? now_ms() + (int64_t)ms : -1};
+}
+
+int timeout_due(struct timeout *t, int *wait_ms)
+{
+    *wait_ms = -1;
+    if (t->deadline < 0)
+        return 0;
+    int64_t left = t->deadline - now_ms();
+    if (left > 0) {
+        *wait_ms = left > INT_MAX ? INT_MAX : (int)left;
+        return 0;
+    }
+    int sig = t->expired ? SIGKILL : SIGTERM;
+    t->deadline = t->expired ? -1 : now_ms() + 2000;
+    t->expired = true;
+    return sig;
 }

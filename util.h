@@ -60,4 +60,15 @@ int exit_status(int wait_status);
 /* CLOCK_MONOTONIC in milliseconds, for timeouts. */
 int64_t now_ms(void);
 
+/* --timeout, as timeout(1): SIGTERM at the deadline, SIGKILL 2 s later;
+ * once expired, the command's end is reported as 124. */
+struct timeout {
+    int64_t deadline; /* now_ms() of the next signal, or -1: none */
+    bool expired;     /* SIGTERM has been due */
+};
+struct timeout timeout_start(uint64_t ms); /* 0: no timeout */
+/* The signal due now, or 0 with *WAIT_MS set to the milliseconds until
+ * the next one (-1: none), for poll(). */
+int timeout_due(struct timeout *t, int *wait_ms);
+
 #endif
