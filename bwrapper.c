@@ -1,9 +1,12 @@
 /* bwrapper: entry point, the option table, and argv -> plan.
  *
  * Parsing validates and records; it mounts, clones and writes nothing.  The
- * only side effect allowed is reading the fds given to --args. */
+ * only side effects allowed are reading (and closing) the fds given to
+ * --args, --seccomp and --add-seccomp-fd, and the --seccomp-profile file,
+ * so that bad data is refused before anything starts. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <talloc.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "oci.h"
 #include "plan.h"
 #include "seccomp.h"
@@ -54,24 +58,39 @@ static const struct option_def options[];
 
 /* ---- argument values ---- */
 
+/* A plain decimal: digits only, no sign, blank or base prefix. */
+static bool is_decimal(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* An fd the caller passed: a number, and open now, so that a typo is an
+ * error before anything starts rather than a sandbox that never syncs,
+ * blocks or reports (bwrap runs on with such an fd). */
 static int parse_fd(const char *opt, const char *s)
 {
-    char *end;
     errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > INT_MAX)
-        die("%s: invalid fd: %s", opt, s);
+    unsigned long v = is_decimal(s) ? strtoul(s, NULL, 10) : ULONG_MAX;
+    if (errno || v > INT_MAX)
+        die("Invalid fd: %s (%s)", s, opt);
+    if (fcntl((int)v, F_GETFD) < 0)
+        die("Invalid fd: %s is not open (%s %s)", s, opt, s);
     return (int)v;
 }
 
+/* bwrap's rule in effect: ids up to INT_MAX.  Above it, (uid_t)-1 means
+ * "no change" to the kernel and the others are no user's. */
 static int64_t parse_id(const char *opt, const char *s)
 {
-    char *end;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    /* (uid_t)-1 means "no change" to the kernel, so it is no id. */
-    if (errno || end == s || *end || *s == '-' || v >= UINT32_MAX)
-        die("%s: invalid id: %s", opt, s);
+    unsigned long long v = is_decimal(s) ? strtoull(s, NULL, 10) : ULLONG_MAX;
+    if (errno || v > INT_MAX)
+        die("Invalid %s: %s", strcmp(opt, "--uid") == 0 ? "uid" : "gid", s);
     return (int64_t)v;
 }
 
@@ -85,13 +104,19 @@ static int parse_octal(const char *opt, const char *s)
     return (int)v;
 }
 
+/* Half the address space at most, as bwrap: larger sizes hit arbitrary
+ * kernel limits.  Any base strtoull knows (0x10, 010), as bwrap. */
+#define MAX_TMPFS_BYTES ((uint64_t)(SIZE_MAX >> 1))
+
 static uint64_t parse_size(const char *opt, const char *s)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (errno || !(*s >= '0' && *s <= '9') || *end || v == 0 || v > SIZE_MAX)
+    if (errno || !(*s >= '0' && *s <= '9') || *end || v == 0)
         die("%s takes a non-zero number of bytes", opt);
+    if (v > MAX_TMPFS_BYTES)
+        die("--size (for tmpfs) is limited to %llu", (unsigned long long)MAX_TMPFS_BYTES);
     return (uint64_t)v;
 }
 
@@ -99,17 +124,9 @@ static uint64_t parse_cap(const char *opt, const char *s)
 {
     if (strcasecmp(s, "ALL") == 0)
         return ~(uint64_t)0;
-    cap_value_t cap;
-    /* libcap knows "cap_sys_admin" (any case) and numbers; bare
-     * "sys_admin" is accepted too, which bwrap refuses. */
-    if (cap_from_name(s, &cap) < 0) {
-        char name[64];
-        if (snprintf(name, sizeof name, "cap_%s", s) >= (int)sizeof name ||
-            cap_from_name(name, &cap) < 0)
-            die("%s: unknown capability: %s", opt, s);
-    }
-    if (cap < 0 || cap > CAP_LAST_CAP)
-        die("%s: unknown capability: %s", opt, s);
+    int cap = cap_by_name(s);
+    if (cap < 0)
+        die("unknown cap: %s (%s)", s, opt);
     return (uint64_t)1 << cap;
 }
 
@@ -268,8 +285,8 @@ static void h_seccomp(struct parser *ps, const struct option_def *o, const char 
         warn_repeated(o, p->n_seccomp_fds > 0);
         p->n_seccomp_fds = 0;
     }
-    p->seccomp_fds = talloc_realloc(p, p->seccomp_fds, int, p->n_seccomp_fds + 1);
-    p->seccomp_fds[p->n_seccomp_fds++] = fd;
+    p->seccomp_fds = talloc_realloc(p, p->seccomp_fds, struct seccomp_fd_program, p->n_seccomp_fds + 1);
+    p->seccomp_fds[p->n_seccomp_fds++] = seccomp_fd_read(p, fd, talloc_asprintf(p, "%s %s", o->name, a[0]));
 }
 
 static void h_id(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -369,11 +386,13 @@ static void h_rlimit(struct parser *ps, const struct option_def *o, const char *
 
 static void h_timeout(struct parser *ps, const struct option_def *o, const char *const *a)
 {
-    char *end;
-    errno = 0;
-    double secs = strtod(a[0], &end);
-    if (errno || end == a[0] || *end || !(secs > 0) || secs > 1e7 || !(*a[0] >= '0' && *a[0] <= '9'))
-        die("%s %s: expected a positive number of seconds", o->name, a[0]);
+    /* Decimal only, as documented: strtod alone would take 0x10, 1e3, inf. */
+    size_t digits = strspn(a[0], "0123456789");
+    bool decimal = digits > 0 && (a[0][digits] == '\0' ||
+                                  (a[0][digits] == '.' && is_decimal(a[0] + digits + 1)));
+    double secs = decimal ? strtod(a[0], NULL) : 0;
+    if (!(secs > 0) || secs > 1e7)
+        die("%s %s: expected a positive decimal number of seconds", o->name, a[0]);
     ps->plan->timeout_ms = (uint64_t)(secs * 1000 + 0.999);
 }
 

@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include "caps.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
@@ -12,6 +15,24 @@ static int cap_count(void)
      * headers this was built with; only act on the ones both know. */
     int n = (int)cap_max_bits();
     return n > 64 ? 64 : n;
+}
+
+int cap_by_name(const char *s)
+{
+    if (*s >= '0' && *s <= '9') {
+        if (strspn(s, "0123456789") != strlen(s) || strlen(s) > 2 || atoi(s) > CAP_LAST_CAP)
+            return -1;
+        return atoi(s);
+    }
+    const char *bare = strncasecmp(s, "cap_", 4) == 0 ? s + 4 : s;
+    for (int c = 0; c <= CAP_LAST_CAP; c++) {
+        char *name = cap_to_name(c);
+        bool same = name != NULL && strncmp(name, "cap_", 4) == 0 && strcasecmp(name + 4, bare) == 0;
+        cap_free(name);
+        if (same)
+            return c;
+    }
+    return -1;
 }
 
 uint64_t caps_requested(const struct plan *p, bool caller_is_root, bool new_userns, bool *inheritable)

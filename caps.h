@@ -7,6 +7,11 @@
 
 #include "plan.h"
 
+/* The capability named S: "CAP_SYS_ADMIN", "cap_sys_admin", "sys_admin"
+ * or a plain decimal such as "21" (as bwrap); -1 for anything else, where
+ * libcap's cap_from_name would take "12abc" as 12. */
+int cap_by_name(const char *s);
+
 /* The set the sandbox keeps: root starts from its effective set, anyone
  * else from nothing; then --cap-add/--cap-drop in the order given. */
 /* *INHERITABLE says whether caps_apply should set the inheritable and

@@ -158,7 +158,7 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     set_fd(o, "json-status-fd", p->json_status_fd);
     json_t *seccomp = json_array();
     for (size_t i = 0; i < p->n_seccomp_fds; i++)
-        json_array_append_new(seccomp, json_integer(p->seccomp_fds[i]));
+        json_array_append_new(seccomp, json_integer(p->seccomp_fds[i].fd));
     json_object_set_new(o, "seccomp-fds", seccomp);
     if (p->seccomp_profile)
         json_object_set_new(o, "seccomp-profile", json_string(p->seccomp_profile->source));

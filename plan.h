@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/filter.h>
 
 /* Namespaces asked for.  The -TRY variants are resolved by the executor,
  * because only it may look at what the kernel offers. */
@@ -80,6 +81,14 @@ struct env_op {
     const char *name, *value;
 };
 
+/* --seccomp FD, --add-seccomp-fd FD: a classic-BPF program, read from FD
+ * and checked as the kernel will when parsed (FD is closed then). */
+struct seccomp_fd_program {
+    int fd;                         /* as given, for --print-plan and errors */
+    const struct sock_filter *insns; /* 1..BPF_MAXINSNS of them */
+    unsigned short n_insns;
+};
+
 /* A seccomp profile in the OCI / Docker JSON shape (--seccomp-profile),
  * read once and shared by the native executor and the OCI bundle. */
 enum seccomp_action {
@@ -140,7 +149,7 @@ struct plan {
     size_t n_lock_files;
 
     int sync_fd, block_fd, userns_block_fd, info_fd, json_status_fd; /* -1: none */
-    int *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
+    struct seccomp_fd_program *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
     size_t n_seccomp_fds;
     bool seccomp_replace; /* given as --seccomp (last one wins) */
     struct seccomp_profile *seccomp_profile; /* --seccomp-profile; NULL if none */

@@ -662,6 +662,121 @@ json_t *seccomp_profile_to_oci_json(const struct seccomp_profile *p, uint64_t ca
 
 /* ---- bwrap's fd programs, and installing ---- */
 
+/* Whether the kernel's seccomp accepts CODE (seccomp_check_filter): the
+ * classic-BPF instructions that make sense on struct seccomp_data. */
+static bool seccomp_opcode_allowed(uint16_t code)
+{
+    switch (code) {
+    case BPF_LD | BPF_W | BPF_ABS: case BPF_LD | BPF_W | BPF_LEN: case BPF_LDX | BPF_W | BPF_LEN:
+    case BPF_RET | BPF_K: case BPF_RET | BPF_A:
+    case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_ADD | BPF_X:
+    case BPF_ALU | BPF_SUB | BPF_K: case BPF_ALU | BPF_SUB | BPF_X:
+    case BPF_ALU | BPF_MUL | BPF_K: case BPF_ALU | BPF_MUL | BPF_X:
+    case BPF_ALU | BPF_DIV | BPF_K: case BPF_ALU | BPF_DIV | BPF_X:
+    case BPF_ALU | BPF_AND | BPF_K: case BPF_ALU | BPF_AND | BPF_X:
+    case BPF_ALU | BPF_OR | BPF_K: case BPF_ALU | BPF_OR | BPF_X:
+    case BPF_ALU | BPF_XOR | BPF_K: case BPF_ALU | BPF_XOR | BPF_X:
+    case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_LSH | BPF_X:
+    case BPF_ALU | BPF_RSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_X:
+    case BPF_ALU | BPF_NEG:
+    case BPF_LD | BPF_IMM: case BPF_LDX | BPF_IMM:
+    case BPF_MISC | BPF_TAX: case BPF_MISC | BPF_TXA:
+    case BPF_LD | BPF_MEM: case BPF_LDX | BPF_MEM: case BPF_ST: case BPF_STX:
+    case BPF_JMP | BPF_JA:
+    case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JEQ | BPF_X:
+    case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JGE | BPF_X:
+    case BPF_JMP | BPF_JGT | BPF_K: case BPF_JMP | BPF_JGT | BPF_X:
+    case BPF_JMP | BPF_JSET | BPF_K: case BPF_JMP | BPF_JSET | BPF_X:
+        return true;
+    }
+    return false;
+}
+
+/* What the kernel would refuse in F (N instructions) with EINVAL, as its
+ * bpf_check_classic and seccomp_check_filter do, or NULL: so that a bad
+ * program is named at parse time, not blamed on the kernel's config. */
+static const char *bpf_problem(void *mem, const struct sock_filter *f, size_t n)
+{
+    /* Scratch cells 0..15 a path has stored to, for every instruction:
+     * a load from a cell no path has written is refused. */
+    uint16_t *valid_at = talloc_array(mem, uint16_t, n), valid = 0;
+    for (size_t i = 0; i < n; i++)
+        valid_at[i] = 0xffff;
+    for (size_t pc = 0; pc < n; pc++) {
+        const struct sock_filter *in = &f[pc];
+        uint16_t code = in->code;
+        const char *at = talloc_asprintf(mem, "instruction %zu of %zu (code 0x%04x)", pc, n, code);
+        if (!seccomp_opcode_allowed(code))
+            return talloc_asprintf(mem, "%s: not an instruction seccomp allows", at);
+        valid &= valid_at[pc];
+        switch (code) {
+        case BPF_LD | BPF_W | BPF_ABS:
+            if (in->k >= sizeof(struct seccomp_data) || in->k % 4)
+                return talloc_asprintf(mem, "%s: loads offset %u, outside struct seccomp_data or unaligned", at, in->k);
+            break;
+        case BPF_ALU | BPF_DIV | BPF_K:
+            if (in->k == 0)
+                return talloc_asprintf(mem, "%s: divides by zero", at);
+            break;
+        case BPF_ALU | BPF_LSH | BPF_K:
+        case BPF_ALU | BPF_RSH | BPF_K:
+            if (in->k >= 32)
+                return talloc_asprintf(mem, "%s: shifts by %u bits", at, in->k);
+            break;
+        case BPF_ST: case BPF_STX: case BPF_LD | BPF_MEM: case BPF_LDX | BPF_MEM:
+            if (in->k >= BPF_MEMWORDS)
+                return talloc_asprintf(mem, "%s: scratch cell %u does not exist", at, in->k);
+            if (code == BPF_ST || code == BPF_STX)
+                valid |= (uint16_t)(1u << in->k);
+            else if (!(valid & (1u << in->k)))
+                return talloc_asprintf(mem, "%s: reads scratch cell %u before any store to it", at, in->k);
+            break;
+        case BPF_JMP | BPF_JA:
+            if (in->k >= n - pc - 1)
+                return talloc_asprintf(mem, "%s: jumps past the end", at);
+            valid_at[pc + 1 + in->k] &= valid;
+            valid = 0xffff;
+            break;
+        default:
+            if (BPF_CLASS(code) != BPF_JMP)
+                break;
+            if (pc + 1 + in->jt >= n || pc + 1 + in->jf >= n)
+                return talloc_asprintf(mem, "%s: jumps past the end", at);
+            valid_at[pc + 1 + in->jt] &= valid;
+            valid_at[pc + 1 + in->jf] &= valid;
+            valid = 0xffff;
+            break;
+        }
+    }
+    if (BPF_CLASS(f[n - 1].code) != BPF_RET)
+        return talloc_asprintf(mem, "the last instruction (code 0x%04x) is not a return", f[n - 1].code);
+    return NULL;
+}
+
+struct seccomp_fd_program seccomp_fd_read(void *mem, int fd, const char *option)
+{
+    const size_t max = BPF_MAXINSNS * sizeof(struct sock_filter);
+    size_t len;
+    char *data = read_fd_max(mem, fd, max, &len);
+    if (data == NULL && errno == EFBIG)
+        die("Invalid seccomp data, more than %u instructions (%s)", BPF_MAXINSNS, option);
+    if (data == NULL)
+        die("Can't read seccomp data: %s (%s)", strerror(errno), option);
+    close(fd);
+    if (len % sizeof(struct sock_filter) != 0)
+        die("Invalid seccomp data, must be multiple of 8 (%s)", option);
+    if (len == 0)
+        die("Invalid seccomp data, no instructions (%s)", option);
+    const struct sock_filter *insns = (const struct sock_filter *)data;
+    size_t n = len / sizeof *insns;
+    void *tmp = talloc_new(mem);
+    const char *problem = bpf_problem(tmp, insns, n);
+    if (problem != NULL)
+        die("Invalid seccomp data, %s (%s)", problem, option);
+    talloc_free(tmp);
+    return (struct seccomp_fd_program){.fd = fd, .insns = insns, .n_insns = (unsigned short)n};
+}
+
 struct seccomp_programs {
     struct sock_fprog *progs;
     size_t n;
@@ -671,18 +786,9 @@ struct seccomp_programs *seccomp_prepare(void *mem, const struct plan *p, uint64
 {
     struct seccomp_programs *s = talloc_zero(mem, struct seccomp_programs);
     s->progs = talloc_array(s, struct sock_fprog, p->n_seccomp_fds + 1);
-    for (size_t i = 0; i < p->n_seccomp_fds; i++) {
-        size_t len;
-        char *data = read_fd_all(s, p->seccomp_fds[i], &len);
-        if (data == NULL)
-            die_errno("Can't read seccomp data");
-        close(p->seccomp_fds[i]);
-        if (len == 0 || len % 8 != 0)
-            die("Invalid seccomp data, must be multiple of 8");
-        if (len / sizeof(struct sock_filter) > BPF_MAXINSNS)
-            die("Invalid seccomp data, more than %u instructions", BPF_MAXINSNS);
-        s->progs[s->n++] = (struct sock_fprog){.len = (unsigned short)(len / 8), .filter = (struct sock_filter *)data};
-    }
+    for (size_t i = 0; i < p->n_seccomp_fds; i++)
+        s->progs[s->n++] = (struct sock_fprog){.len = p->seccomp_fds[i].n_insns,
+                                               .filter = (struct sock_filter *)p->seccomp_fds[i].insns};
     if (p->seccomp_profile)
         s->progs[s->n++] = compile_profile(s, p->seccomp_profile, caps);
     return s;

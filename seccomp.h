@@ -21,6 +21,10 @@ json_t *seccomp_profile_to_json(const struct seccomp_profile *profile);
  * keys the runtime-spec schema knows. */
 json_t *seccomp_profile_to_oci_json(const struct seccomp_profile *profile, uint64_t caps);
 
+/* --seccomp FD, --add-seccomp-fd FD (OPTION, for errors): read FD, close
+ * it, and check the program as the kernel will; any problem exits. */
+struct seccomp_fd_program seccomp_fd_read(void *mem_ctx, int fd, const char *option);
+
 /* Read and check every program the plan names, and compile its profile
  * for a sandbox that keeps the capabilities CAPS, before anything starts. */
 struct seccomp_programs *seccomp_prepare(void *mem_ctx, const struct plan *plan, uint64_t caps);

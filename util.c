@@ -84,6 +84,11 @@ void warn(const char *fmt, ...)
 
 char *read_fd_all(void *mem_ctx, int fd, size_t *len)
 {
+    return read_fd_max(mem_ctx, fd, SIZE_MAX - 1, len);
+}
+
+char *read_fd_max(void *mem_ctx, int fd, size_t max, size_t *len)
+{
     size_t size = 4096, used = 0;
     char *buf = talloc_size(mem_ctx, size);
     for (;;) {
@@ -91,11 +96,15 @@ char *read_fd_all(void *mem_ctx, int fd, size_t *len)
             size *= 2;
             buf = talloc_realloc_size(mem_ctx, buf, size);
         }
-        ssize_t r = read(fd, buf + used, size - used - 1);
+        /* One byte past MAX is enough to know the data is too long. */
+        size_t room = size - used - 1;
+        if (room > max + 1 - used)
+            room = max + 1 - used;
+        ssize_t r = read(fd, buf + used, room);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
-            int saved = errno;
+        if (r < 0 || used + (size_t)r > max) {
+            int saved = r < 0 ? errno : EFBIG;
             talloc_free(buf);
             errno = saved;
             return NULL;

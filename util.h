@@ -35,6 +35,9 @@ void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Read all of fd into a NUL-terminated talloc buffer; NULL on error. */
 char *read_fd_all(void *mem_ctx, int fd, size_t *len);
+/* The same, refusing data longer than MAX bytes: NULL with errno EFBIG
+ * after reading at most MAX + 1, so an endless source cannot exhaust memory. */
+char *read_fd_max(void *mem_ctx, int fd, size_t max, size_t *len);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 
