@@ -51,6 +51,7 @@ struct launch {
     uint64_t caps;           /* what the command keeps */
     bool caps_inheritable;   /* ...also in its inheritable and ambient sets */
     struct seccomp_programs *seccomp;
+    int *lock_fds;           /* --lock-file, held by pid 1 */
     int proc_fd;             /* host /proc: id maps and sysctls after the pivot */
     int go_pipe[2];          /* monitor -> child: the outside is ready */
     int exec_pipe[2];        /* child -> monitor: one byte before exec, two if exec failed */
@@ -83,10 +84,6 @@ static void resolve(struct launch *l, const struct plan *p)
     if (p->disable_userns && p->userns_block_fd != -1)
         die("--disable-userns is not compatible with  --userns-block-fd");
 
-    /* A closed fd would silently stand for one of ours once we open any. */
-    for (size_t i = 0; i < p->n_steps; i++)
-        if (p->steps[i].fd >= 0 && fcntl(p->steps[i].fd, F_GETFD) < 0)
-            die_errno("%s", p->steps[i].option);
     /* --timeout ends the whole sandbox: that takes a pid namespace. */
     if (p->timeout_ms)
         l->ns |= NS_PID;
@@ -100,6 +97,8 @@ static void resolve(struct launch *l, const struct plan *p)
         l->ns |= NS_CGROUP;
     if (p->as_pid_1 && !(l->ns & NS_PID))
         die("Specifying --as-pid-1 requires --unshare-pid");
+    if (p->as_pid_1 && p->n_lock_files > 0)
+        die("Specifying --as-pid-1 and --lock-file is not permitted");
     if (p->hostname != NULL && !(l->ns & NS_UTS))
         die("Specifying --hostname requires --unshare-uts");
 
@@ -250,24 +249,41 @@ static void die_with_parent(const struct plan *p)
 
 /* pid 1: hold the lock files, reap everything, report the command's exit
  * status as soon as it has one, and leave when the last process has. */
-/* Close every fd above stderr except the two in KEEP (-1 for none). */
-static void close_fds_except(int a, int b)
+/* Close every fd above stderr except the N in KEEP (-1 entries: none). */
+static void close_fds_except(const int *keep, size_t n)
 {
-    if (a > b) {
-        int t = a;
-        a = b;
-        b = t;
-    }
     unsigned from = 3;
-    int keep[] = {a, b};
-    for (size_t i = 0; i < N_ELEMENTS(keep); i++) {
-        if (keep[i] < (int)from)
-            continue;
-        if ((unsigned)keep[i] > from)
-            syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-        from = (unsigned)keep[i] + 1;
+    for (;;) {
+        int next = -1; /* the lowest kept fd from FROM on */
+        for (size_t i = 0; i < n; i++)
+            if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
+                next = keep[i];
+        if (next < 0)
+            break;
+        if ((unsigned)next > from)
+            syscall(SYS_close_range, from, (unsigned)next - 1, 0);
+        from = (unsigned)next + 1;
     }
     syscall(SYS_close_range, from, ~0u, 0);
+}
+
+/* Before the command exists, so that a lock file that cannot be taken
+ * stops the sandbox with nothing run (bwrap takes them in pid 1 after the
+ * fork, and the command runs anyway).  fcntl locks belong to the process
+ * that takes them and are not inherited, so these are pid 1's; O_CLOEXEC
+ * keeps the fds from the command. */
+static void take_lock_files(struct launch *l)
+{
+    const struct plan *p = l->plan;
+    for (size_t i = 0; i < p->n_lock_files; i++) {
+        int fd = open(p->lock_files[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            die_errno("Unable to open lock file %s", p->lock_files[i]);
+        struct flock lock = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_SETLK, &lock) < 0)
+            die_errno("Unable to lock file %s", p->lock_files[i]);
+        l->lock_fds[i] = fd;
+    }
 }
 
 static void apply_rlimits(const struct plan *p)
@@ -308,17 +324,15 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
     const struct plan *p = l->plan;
     /* pid 1 holds nothing the command was given: a pipe must close when
      * the command closes it, not when the last process of the sandbox
-     * does.  It keeps its report channel and --sync-fd. */
-    close_fds_except(l->event_fd, p->sync_fd);
+     * does.  It keeps its report channel, --sync-fd and the lock files
+     * (closing any fd of a file drops our lock on it). */
+    int *keep = talloc_array(NULL, int, p->n_lock_files + 2);
+    keep[0] = l->event_fd;
+    keep[1] = p->sync_fd;
+    memcpy(keep + 2, l->lock_fds, p->n_lock_files * sizeof *keep);
+    close_fds_except(keep, p->n_lock_files + 2);
+    talloc_free(keep);
     caps_apply(0, false);
-    for (size_t i = 0; i < p->n_lock_files; i++) {
-        int fd = open(p->lock_files[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            die_errno("Unable to open lock file %s", p->lock_files[i]);
-        struct flock lock = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
-        if (fcntl(fd, F_SETLK, &lock) < 0)
-            die_errno("Unable to lock file %s", p->lock_files[i]);
-    }
     die_with_parent(p);
     if (p->pty) {
         reaped_command = command;
@@ -457,6 +471,7 @@ static _Noreturn void run_child(struct launch *l)
         write_proc_file(AT_FDCWD, "/proc/thread-self/attr/exec", p->exec_label);
 
     if (l->reaper) {
+        take_lock_files(l);
         pid_t pid = fork();
         if (pid < 0)
             die_errno("fork");
@@ -709,6 +724,7 @@ int run_plan(const struct plan *p)
     level_prefix = p->level_prefix;
     void *mem = talloc_new(NULL);
     l.seccomp = seccomp_prepare(mem, p, l.caps);
+    l.lock_fds = talloc_array(mem, int, p->n_lock_files);
 
     if ((l.ns & NS_USER) && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         die_errno("can't open /proc");
