@@ -146,6 +146,25 @@ static struct step *add_step(struct parser *ps, enum step_kind kind, unsigned fl
     return s;
 }
 
+/* A step's destination, a path inside the sandbox.  The executors
+ * resolve it in the new root, where ".." stops at "/"; a ".." that would
+ * climb above it makes "/.." the root itself, which the user cannot have
+ * meant and which would hide everything set up before (bwrap lands such a
+ * mount on its staging directory, where it has no effect). */
+static const char *dest_arg(struct plan *p, const struct step *s, const char *dest)
+{
+    long depth = 0;
+    for (const char *c = dest; *c;) {
+        size_t len = strcspn(c, "/");
+        if (len == 2 && c[0] == '.' && c[1] == '.' && --depth < 0)
+            die("%s: \"..\" climbs out of the sandbox's root", s->option);
+        if (len > 0 && !(len == 1 && c[0] == '.') && !(len == 2 && c[0] == '.' && c[1] == '.'))
+            depth++;
+        c += len + (c[len] == '/');
+    }
+    return talloc_strdup(p, dest);
+}
+
 /* --perms and --size bind to the option right after them; an option that
  * cannot use them is an error, as in bwrap. */
 static int take_perms(struct parser *ps)
@@ -507,7 +526,7 @@ static void h_bind(struct parser *ps, const struct option_def *o, const char *co
 {
     struct step *s = add_step(ps, STEP_BIND, o->data, o->name, a, 2);
     s->src = talloc_strdup(ps->plan, a[0]);
-    s->dest = talloc_strdup(ps->plan, a[1]);
+    s->dest = dest_arg(ps->plan, s, a[1]);
 }
 
 static void h_bind_fd(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -515,7 +534,7 @@ static void h_bind_fd(struct parser *ps, const struct option_def *o, const char 
     int fd = parse_fd(o->name, a[0]);
     struct step *s = add_step(ps, STEP_BIND, o->data, o->name, a, 2);
     s->fd = fd;
-    s->dest = talloc_strdup(ps->plan, a[1]);
+    s->dest = dest_arg(ps->plan, s, a[1]);
 }
 
 /* Steps with only a destination: --remount-ro, --proc, --dev, --tmpfs,
@@ -525,7 +544,7 @@ static void h_dest(struct parser *ps, const struct option_def *o, const char *co
     enum step_kind kind = (enum step_kind)o->data;
     int perms = (kind == STEP_TMPFS || kind == STEP_DIR) ? take_perms(ps) : PERMS_UNSET;
     struct step *s = add_step(ps, kind, 0, o->name, a, 1);
-    s->dest = talloc_strdup(ps->plan, a[0]);
+    s->dest = dest_arg(ps->plan, s, a[0]);
     s->perms = perms;
     if (kind == STEP_TMPFS) {
         s->size = ps->next_size;
@@ -540,7 +559,7 @@ static void h_data(struct parser *ps, const struct option_def *o, const char *co
     enum step_kind kind = strcmp(o->name, "--file") == 0 ? STEP_FILE : STEP_BIND_DATA;
     struct step *s = add_step(ps, kind, o->data, o->name, a, 2);
     s->fd = fd;
-    s->dest = talloc_strdup(ps->plan, a[1]);
+    s->dest = dest_arg(ps->plan, s, a[1]);
     s->perms = take_perms(ps);
 }
 
@@ -548,14 +567,14 @@ static void h_symlink(struct parser *ps, const struct option_def *o, const char 
 {
     struct step *s = add_step(ps, STEP_SYMLINK, 0, o->name, a, 2);
     s->src = talloc_strdup(ps->plan, a[0]);
-    s->dest = talloc_strdup(ps->plan, a[1]);
+    s->dest = dest_arg(ps->plan, s, a[1]);
 }
 
 static void h_chmod(struct parser *ps, const struct option_def *o, const char *const *a)
 {
     int perms = parse_octal(o->name, a[0]);
     struct step *s = add_step(ps, STEP_CHMOD, 0, o->name, a, 2);
-    s->dest = talloc_strdup(ps->plan, a[1]);
+    s->dest = dest_arg(ps->plan, s, a[1]);
     s->perms = perms;
 }
 
@@ -583,7 +602,7 @@ static void h_overlay(struct parser *ps, const struct option_def *o, const char 
         s->src = talloc_strdup(ps->plan, a[0]);
         s->work = talloc_strdup(ps->plan, a[1]);
     }
-    s->dest = talloc_strdup(ps->plan, a[o->nargs - 1]);
+    s->dest = dest_arg(ps->plan, s, a[o->nargs - 1]);
     s->layers = ps->layers;
     s->n_layers = ps->n_layers;
     ps->layers = NULL;

@@ -17,18 +17,37 @@ static const char *const step_names[] = {
     [STEP_SYMLINK] = "symlink",     [STEP_CHMOD] = "chmod",           [STEP_OVERLAY] = "overlay",
 };
 
+/* User text: a JSON string when it is UTF-8, as nearly all is.  Any other
+ * bytes (a path or argument in another encoding) become {"hex": "ff78"},
+ * the bytes in hex: JSON strings cannot hold them, and dropping or
+ * replacing them would show a command line other than the one given. */
+static json_t *text_json(const char *v)
+{
+    json_t *j = json_string(v);
+    if (j != NULL)
+        return j;
+    size_t n = strlen(v);
+    char *hex = malloc(2 * n + 1);
+    for (size_t i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)v[i]);
+    hex[2 * n] = '\0';
+    j = json_pack("{s:s}", "hex", hex);
+    free(hex);
+    return j;
+}
+
 static json_t *string_array(const char *const *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
+        json_array_append_new(a, text_json(v[i]));
     return a;
 }
 
 static void set_string(json_t *o, const char *key, const char *v)
 {
     if (v != NULL)
-        json_object_set_new(o, key, json_string(v));
+        json_object_set_new(o, key, text_json(v));
 }
 
 static void set_fd(json_t *o, const char *key, int fd)
@@ -41,7 +60,7 @@ static json_t *step_json(const struct step *s)
 {
     json_t *o = json_object();
     json_object_set_new(o, "kind", json_string(step_names[s->kind]));
-    json_object_set_new(o, "option", json_string(s->option));
+    json_object_set_new(o, "option", text_json(s->option));
     set_string(o, "src", s->src);
     set_string(o, "work", s->work);
     set_string(o, "dest", s->dest);
@@ -85,11 +104,11 @@ static json_t *env_json(const struct env_op *e)
     json_t *o = json_object();
     switch (e->kind) {
     case ENV_SET:
-        json_object_set_new(o, "set", json_string(e->name));
-        json_object_set_new(o, "value", json_string(e->value));
+        json_object_set_new(o, "set", text_json(e->name));
+        json_object_set_new(o, "value", text_json(e->value));
         break;
     case ENV_UNSET:
-        json_object_set_new(o, "unset", json_string(e->name));
+        json_object_set_new(o, "unset", text_json(e->name));
         break;
     case ENV_CLEAR:
         json_object_set_new(o, "clear", json_true());
@@ -161,7 +180,7 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
         json_array_append_new(seccomp, json_integer(p->seccomp_fds[i].fd));
     json_object_set_new(o, "seccomp-fds", seccomp);
     if (p->seccomp_profile)
-        json_object_set_new(o, "seccomp-profile", json_string(p->seccomp_profile->source));
+        json_object_set_new(o, "seccomp-profile", text_json(p->seccomp_profile->source));
 
     if (p->caps_given) {
         json_t *caps = json_object();
@@ -172,7 +191,8 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     json_t *limits = json_array();
     for (size_t i = 0; i < p->n_rlimits; i++) {
         const struct rlimit_op *r = &p->rlimits[i];
-        json_t *l = json_pack("{s:s}", "option", r->option);
+        json_t *l = json_object();
+        json_object_set_new(l, "option", text_json(r->option));
         json_object_set_new(l, "soft", r->soft == RLIM_INFINITY ? json_string("unlimited") : json_integer((json_int_t)r->soft));
         if (r->hard_given)
             json_object_set_new(l, "hard", r->hard == RLIM_INFINITY ? json_string("unlimited") : json_integer((json_int_t)r->hard));
