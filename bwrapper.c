@@ -792,8 +792,10 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
     if (ps.print == PRINT_SECCOMP && p->seccomp_profile == NULL)
         die("--print-seccomp needs --seccomp-profile");
     *print = ps.print;
+    /* One line, not bwrap's 80-line usage: the error is all that is new. */
     if (p->argc == 0 && ps.print == PRINT_NOTHING)
-        usage(&ps, 1, stderr);
+        die("No command given: usage: %s [OPTIONS...] [--] COMMAND [ARGS...]; see %s --help", invoked_as,
+            invoked_as);
     return p;
 }
 

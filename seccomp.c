@@ -2,6 +2,7 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -16,6 +17,7 @@
 #include <talloc.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "util.h"
 
 /* ---- names ---- */
@@ -43,14 +45,28 @@ static const struct {
     {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB},
 };
 
-/* Docker names architectures the Go way in "includes"/"excludes". */
+/* Docker names architectures the Go way in "includes"/"excludes"; those
+ * this libseccomp cannot filter for have token 0 and never match. */
 static const struct {
     uint32_t arch;
     const char *go;
 } go_arches[] = {
-    {SCMP_ARCH_X86_64, "amd64"}, {SCMP_ARCH_X86, "386"},        {SCMP_ARCH_AARCH64, "arm64"},
-    {SCMP_ARCH_ARM, "arm"},      {SCMP_ARCH_PPC64LE, "ppc64le"}, {SCMP_ARCH_S390X, "s390x"},
-    {SCMP_ARCH_RISCV64, "riscv64"},
+    {SCMP_ARCH_X86_64, "amd64"},   {SCMP_ARCH_X86, "386"},          {SCMP_ARCH_X32, "x32"},
+    {SCMP_ARCH_AARCH64, "arm64"},  {SCMP_ARCH_ARM, "arm"},          {SCMP_ARCH_PPC64LE, "ppc64le"},
+    {SCMP_ARCH_PPC64, "ppc64"},    {SCMP_ARCH_PPC, "ppc"},          {SCMP_ARCH_S390X, "s390x"},
+    {SCMP_ARCH_S390, "s390"},      {SCMP_ARCH_RISCV64, "riscv64"},  {SCMP_ARCH_MIPS, "mips"},
+    {SCMP_ARCH_MIPSEL, "mipsle"},  {SCMP_ARCH_MIPS64, "mips64"},    {SCMP_ARCH_MIPSEL64, "mips64le"},
+    {SCMP_ARCH_MIPS64N32, "mips64n32"}, {SCMP_ARCH_MIPSEL64N32, "mips64len32"}, {0, "loong64"},
+};
+
+/* Every SCMP_ARCH_ name libseccomp has had: a profile may list one this
+ * build does not know (Docker's archMap lists them all) for another host. */
+static const char *const scmp_arch_names[] = {
+    "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
+    "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
+    "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
 };
 
 /* "SCMP_ARCH_X86_64" -> libseccomp's token for it, or 0. */
@@ -64,6 +80,17 @@ static uint32_t arch_token(const char *name)
         lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
     lower[i] = '\0';
     return seccomp_arch_resolve_name(lower);
+}
+
+static bool known_arch_name(const char *name, bool go_names_too)
+{
+    for (size_t i = 0; i < N_ELEMENTS(scmp_arch_names); i++)
+        if (strcmp(name, scmp_arch_names[i]) == 0)
+            return true;
+    for (size_t i = 0; go_names_too && i < N_ELEMENTS(go_arches); i++)
+        if (strcmp(name, go_arches[i].go) == 0)
+            return true;
+    return arch_token(name) != 0;
 }
 
 /* The native architecture as a profile names it: "SCMP_ARCH_X86_64". */
@@ -291,6 +318,16 @@ static int op_at(const struct reader *rd, json_t *v, const char *where)
     BAD(rd, "%s: unknown operator \"%s\"", where, json_is_string(v) ? name : "(not a string)");
 }
 
+/* "5" or "5.8", as kernel_at_least compares them. */
+static bool is_kernel_version(const char *v)
+{
+    size_t major = strspn(v, "0123456789");
+    if (major == 0 || v[major] == '\0')
+        return major > 0;
+    size_t minor = v[major] == '.' ? strspn(v + major + 1, "0123456789") : 0;
+    return minor > 0 && v[major + 1 + minor] == '\0';
+}
+
 static void read_cond(const struct reader *rd, json_t *v, const char *where, struct seccomp_cond *c)
 {
     static const char *const keys[] = {"arches", "caps", "minKernel", NULL};
@@ -301,15 +338,19 @@ static void read_cond(const struct reader *rd, json_t *v, const char *where, str
                            &c->n_arches);
     size_t n;
     const char **caps = strings_at(rd, json_object_get(v, "caps"), talloc_asprintf(rd->mem, "%s.caps", where), &n);
+    for (size_t i = 0; i < c->n_arches; i++)
+        if (!known_arch_name(c->arches[i], true))
+            BAD(rd, "%s.arches[%zu]: unknown architecture \"%s\"", where, i, c->arches[i]);
     for (size_t i = 0; i < n; i++) {
-        cap_value_t cap;
-        if (cap_from_name(caps[i], &cap) != 0)
+        int cap = cap_by_name(caps[i]);
+        if (cap < 0)
             BAD(rd, "%s.caps[%zu]: unknown capability \"%s\"", where, i, caps[i]);
         c->caps |= (uint64_t)1 << cap;
     }
     json_t *k = json_object_get(v, "minKernel");
-    if (k && !json_is_string(k))
-        BAD(rd, "%s.minKernel: must be a string such as \"5.8\"", where);
+    if (k && !(json_is_string(k) && is_kernel_version(json_string_value(k))))
+        BAD(rd, "%s.minKernel: must be a kernel version such as \"5.8\", not %s", where,
+            json_is_string(k) ? talloc_asprintf(rd->mem, "\"%s\"", json_string_value(k)) : "a non-string");
     if (k)
         c->min_kernel = talloc_strdup(rd->mem, json_string_value(k));
 }
@@ -357,6 +398,12 @@ static void read_rule(const struct reader *rd, json_t *v, const char *where, str
         r->args[i].value = value ? number_at(rd, value, talloc_asprintf(rd->mem, "%s.value", at), INT64_MAX) : 0;
         r->args[i].value_two = two ? number_at(rd, two, talloc_asprintf(rd->mem, "%s.valueTwo", at), INT64_MAX) : 0;
         r->args[i].op = op_at(rd, json_object_get(a, "op"), talloc_asprintf(rd->mem, "%s.op", at));
+        /* libseccomp refuses a second comparison on one argument when the
+         * filter is built, with a bare EINVAL: say so here instead. */
+        for (size_t k = 0; k < i; k++)
+            if (r->args[k].index == r->args[i].index)
+                BAD(rd, "%s: a second comparison on argument %u (args[%zu] has one); libseccomp allows one per "
+                        "argument in a rule: write two rules", at, r->args[i].index, k);
     }
     json_t *c = json_object_get(v, "comment");
     if (c && !json_is_string(c))
@@ -381,11 +428,18 @@ static void read_arch_map(const struct reader *rd, json_t *map, struct seccomp_p
         json_t *arch = json_object_get(e, "architecture");
         if (!json_is_string(arch))
             BAD(rd, "%s.architecture: must be a string", at);
-        if (strcmp(json_string_value(arch), native) != 0)
-            continue;
+        if (!known_arch_name(json_string_value(arch), false))
+            BAD(rd, "%s.architecture: unknown architecture \"%s\"", at, json_string_value(arch));
         size_t n;
         const char **sub = strings_at(rd, json_object_get(e, "subArchitectures"),
                                       talloc_asprintf(rd->mem, "%s.subArchitectures", at), &n);
+        /* The native entry's go into the filter: this libseccomp must know them. */
+        bool native_entry = strcmp(json_string_value(arch), native) == 0;
+        for (size_t k = 0; k < n; k++)
+            if (native_entry ? arch_token(sub[k]) == 0 : !known_arch_name(sub[k], false))
+                BAD(rd, "%s.subArchitectures[%zu]: unknown architecture \"%s\"", at, k, sub[k]);
+        if (!native_entry)
+            continue;
         p->arches = talloc_array(p, const char *, n + 1);
         p->arches[0] = native;
         for (size_t k = 0; k < n; k++)
@@ -394,14 +448,29 @@ static void read_arch_map(const struct reader *rd, json_t *map, struct seccomp_p
     }
 }
 
+#define PROFILE_MAX_BYTES (1u << 20)
+
 static struct seccomp_profile *read_profile_file(void *mem, const char *path)
 {
     struct reader rd = {.mem = NULL, .file = path};
     struct seccomp_profile *p = talloc_zero(mem, struct seccomp_profile);
     rd.mem = p;
     p->source = talloc_strdup(p, path);
+    /* Bounded before parsing: a real profile is a few kB, and jansson
+     * would take seconds and gigabytes to refuse a huge file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        die_errno("--seccomp-profile %s", path);
+    size_t len;
+    char *text = read_fd_max(p, fd, PROFILE_MAX_BYTES, &len);
+    if (text == NULL && errno == EFBIG)
+        die("--seccomp-profile %s: larger than %u bytes: not a seccomp profile", path, PROFILE_MAX_BYTES);
+    if (text == NULL)
+        die_errno("--seccomp-profile %s", path);
+    close(fd);
     json_error_t err;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    talloc_free(text);
     if (root == NULL) {
         if (err.line < 1)
             die("--seccomp-profile %s: %s", path, err.text);
