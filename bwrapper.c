@@ -69,17 +69,14 @@ static bool is_decimal(const char *s)
     return true;
 }
 
-/* An fd the caller passed: a number, and open now, so that a typo is an
- * error before anything starts rather than a sandbox that never syncs,
- * blocks or reports (bwrap runs on with such an fd). */
+/* Whether the fd is open is checked once parsing is done (check_fds):
+ * --print-plan only records fds. */
 static int parse_fd(const char *opt, const char *s)
 {
     errno = 0;
     unsigned long v = is_decimal(s) ? strtoul(s, NULL, 10) : ULONG_MAX;
     if (errno || v > INT_MAX)
         die("Invalid fd: %s (%s)", s, opt);
-    if (fcntl((int)v, F_GETFD) < 0)
-        die("Invalid fd: %s is not open (%s %s)", s, opt, s);
     return (int)v;
 }
 
@@ -305,7 +302,7 @@ static void h_seccomp(struct parser *ps, const struct option_def *o, const char 
         p->n_seccomp_fds = 0;
     }
     p->seccomp_fds = talloc_realloc(p, p->seccomp_fds, struct seccomp_fd_program, p->n_seccomp_fds + 1);
-    p->seccomp_fds[p->n_seccomp_fds++] = seccomp_fd_read(p, fd, talloc_asprintf(p, "%s %s", o->name, a[0]));
+    p->seccomp_fds[p->n_seccomp_fds++] = (struct seccomp_fd_program){.fd = fd};
 }
 
 static void h_id(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -777,6 +774,39 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
     p->argv = cmd;
 }
 
+static void check_fd_open(int fd, const char *option)
+{
+    if (fd >= 0 && fcntl(fd, F_GETFD) < 0)
+        die("Invalid fd: %d is not open (%s)", fd, option);
+}
+
+/* Before anything runs: every fd given is open (a typo would otherwise
+ * be a sandbox that never syncs, blocks or reports, or one of our own fds
+ * standing in for it; bwrap runs on), and the seccomp programs are read
+ * and checked as the kernel will, each named by its option and fd. */
+static void check_fds(struct plan *p)
+{
+    /* Not the namespace fds: setns fails on them before anything starts,
+     * with bwrap's words ("Joining specified user namespace failed: ..."). */
+    static const char *const joined[] = {"--userns", "--userns2", "--pidns"};
+    for (size_t i = 0; i < N_ELEMENTS(options); i++) {
+        bool ns = false;
+        for (size_t k = 0; k < N_ELEMENTS(joined); k++)
+            ns |= strcmp(options[i].name, joined[k]) == 0;
+        if (options[i].handle == h_fd && !ns)
+            check_fd_open(*FIELD(p, &options[i], int), talloc_asprintf(p, "%s %d", options[i].name,
+                                                                      *FIELD(p, &options[i], int)));
+    }
+    for (size_t i = 0; i < p->n_steps; i++)
+        check_fd_open(p->steps[i].fd, p->steps[i].option);
+    for (size_t i = 0; i < p->n_seccomp_fds; i++) {
+        const char *option = talloc_asprintf(p, "%s %d", p->seccomp_replace ? "--seccomp" : "--add-seccomp-fd",
+                                             p->seccomp_fds[i].fd);
+        check_fd_open(p->seccomp_fds[i].fd, option);
+        p->seccomp_fds[i] = seccomp_fd_read(p, p->seccomp_fds[i].fd, option);
+    }
+}
+
 struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, enum print_what *print)
 {
     struct plan *p = talloc_zero(mem_ctx, struct plan);
@@ -792,6 +822,8 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
     if (ps.print == PRINT_SECCOMP && p->seccomp_profile == NULL)
         die("--print-seccomp needs --seccomp-profile");
     *print = ps.print;
+    if (ps.print == PRINT_NOTHING)
+        check_fds(p);
     /* One line, not bwrap's 80-line usage: the error is all that is new. */
     if (p->argc == 0 && ps.print == PRINT_NOTHING)
         die("No command given: usage: %s [OPTIONS...] [--] COMMAND [ARGS...]; see %s --help", invoked_as,
