@@ -426,6 +426,170 @@ test_expect_success '--argv0 given twice is refused (bwrap 0.11)' '
     expect_error --argv0 a --argv0 b
 '
 
+# ---- bad values: a table (issue 20) ----
+
+# Each line: the start of the one error line (after "bwrapper: "), "|",
+# then the arguments (shell words; $markdir is expanded).  Every one must
+# exit 1 with that line and leave no marker: nothing ran.
+cat >bad-input.table <<\TABLE
+Invalid fd: 99 is not open (--sync-fd 99)               | --sync-fd 99
+Invalid fd: 99 is not open (--block-fd 99)              | --block-fd 99
+Invalid fd: 99 is not open (--info-fd 99)               | --info-fd 99
+Invalid fd: 99 is not open (--seccomp 99)               | --seccomp 99
+Invalid fd: 99 is not open (--file 99 /f)               | --file 99 /f
+--size (for tmpfs) is limited to 9223372036854775807    | --size 0xffffffffffffffff --tmpfs /t
+--size (for tmpfs) is limited to 9223372036854775807    | --size 9223372036854775808 --tmpfs /t
+--size takes a non-zero number of bytes                 | --size 99999999999999999999 --tmpfs /t
+Invalid uid: 4294967294                                 | --uid 4294967294
+Invalid uid: 4294967295                                 | --uid 4294967295
+Invalid uid: 4294967296                                 | --uid 4294967296
+Invalid uid: 2147483648                                 | --uid 2147483648
+Invalid gid: 4294967294                                 | --gid 4294967294
+Invalid gid: 0x10                                       | --gid 0x10
+--tmpfs /..: ".." climbs out of the sandbox's root       | --tmpfs /..
+--tmpfs /a/../..: ".." climbs out of the sandbox's root  | --tmpfs /a/../..
+--dir ../x: ".." climbs out of the sandbox's root        | --dir ../x
+--bind $markdir /..: ".." climbs out of the sandbox's root | --bind $markdir /..
+--timeout 0x10: expected a positive decimal number of seconds | --timeout 0x10
+--timeout 1e3: expected a positive decimal number of seconds  | --timeout 1e3
+--timeout inf: expected a positive decimal number of seconds  | --timeout inf
+--timeout 1.: expected a positive decimal number of seconds   | --timeout 1.
+unknown cap: 12abc (--cap-add)                          | --cap-add 12abc
+unknown cap: 12abc (--cap-drop)                         | --cap-drop 12abc
+unknown cap: 99 (--cap-add)                             | --cap-add 99
+unknown cap: 0x0c (--cap-add)                           | --cap-add 0x0c
+unknown cap: cap_net_admin+eip (--cap-add)              | --cap-add cap_net_admin+eip
+TABLE
+
+refused_with() {
+    want=$1 && shift &&
+    expect_error "$@" &&
+    case "$(cat err)" in
+    "bwrapper: $want"*) ;;
+    *) echo "expected \"bwrapper: $want...\", got: $(cat err)"; return 1 ;;
+    esac
+}
+
+test_expect_success 'bad values: exit 1, one line naming the value, nothing run (the table)' '
+    while IFS="|" read -r want args
+    do
+        want=$(echo "$want" | sed "s/ *\$//; s|\\\$markdir|$markdir|") &&
+        eval "refused_with \"\$want\" $args" || { echo "failed: $want | $args"; return 1; }
+    done <bad-input.table
+'
+
+# Where bwrap 0.8 refuses the same value, it does so with the same words.
+test_expect_success BWRAP 'bad values bwrap refuses too: the same words as bwrap, then the context' '
+    for args in "--size 0xffffffffffffffff --tmpfs /t" "--size 9223372036854775808 --tmpfs /t" \
+                "--uid 4294967294" "--uid 2147483648" "--gid 4294967295" "--uid -1" "--cap-add nosuch"
+    do
+        bwrap_fails $args &&
+        same_status_as_bwrap $args &&
+        case "$(sed "s/^bwrapper: //" err)" in
+        "$(cat expect.err)"*) ;;
+        *) echo "bwrap: $(cat expect.err); bwrapper: $(cat err)"; return 1 ;;
+        esac || return 1
+    done
+'
+
+test_expect_success 'caps: names in any case, with or without cap_, and plain decimals are accepted' '
+    for cap in CAP_NET_ADMIN cap_net_admin net_admin Net_Admin 12
+    do
+        "$BWRAPPER" --cap-add $cap --print-plan >plan.json &&
+        grep -x "      \"cap_net_admin\"" plan.json || return 1
+    done
+'
+
+test_expect_success '--size keeps bwrap'"'"'s syntax: hex and octal too, up to SIZE_MAX/2' '
+    "$BWRAPPER" --size 0x10 --tmpfs /a --size 010 --tmpfs /b --size 9223372036854775807 --tmpfs /c \
+        --print-plan >plan.json &&
+    "$PY" -c "import json; print([s[\"size\"] for s in json.load(open(\"plan.json\"))[\"steps\"]])" >actual &&
+    echo "[16, 8, 9223372036854775807]" >expect &&
+    test_cmp expect actual
+'
+
+test_expect_success 'ids up to INT_MAX and decimal --timeout values are accepted' '
+    "$BWRAPPER" --uid 2147483647 --gid 0 --timeout 1.5 --print-plan >plan.json &&
+    grep "\"uid\": 2147483647" plan.json && grep "\"timeout-ms\": 1500" plan.json
+'
+
+test_expect_success 'a ".." that stays inside the root is kept for the executor to resolve' '
+    "$BWRAPPER" --tmpfs /a/../b --dir a/.. --print-plan >plan.json &&
+    grep "\"dest\": \"/a/../b\"" plan.json && grep "\"dest\": \"a/..\"" plan.json
+'
+
+# ---- --lock-file: taken before the command exists ----
+
+test_expect_success SANDBOX 'a --lock-file that cannot be opened runs nothing (bwrap 0.8 runs the command)' '
+    for lock in /nonexistent-t0110/lock ""
+    do
+        expect_error --lock-file "$lock" &&
+        grep -x "bwrapper: Unable to open lock file $lock: No such file or directory" err || return 1
+    done
+'
+
+test_expect_success BWRAP,SANDBOX 'a --lock-file that cannot be opened: bwrap'"'"'s message' '
+    "$BWRAP" $ROOT_ARGS --lock-file /nonexistent-t0110/lock true 2>bwrap.err;
+    expect_error --lock-file /nonexistent-t0110/lock &&
+    sed "s/^bwrap: //" bwrap.err >expect &&
+    sed "s/^bwrapper: //" err >actual &&
+    test_cmp expect actual
+'
+
+test_expect_success SANDBOX 'a --lock-file is held (a read lock) while the command runs' '
+    : >"$markdir/lock" &&
+    "$BWRAPPER" $RUN --proc /proc --lock-file "$markdir/lock" cat /proc/locks >locks &&
+    grep " POSIX  ADVISORY  READ " locks
+'
+
+test_expect_success BWRAP '--as-pid-1 with --lock-file is refused, as bwrap' '
+    same_error_as_bwrap --unshare-pid --as-pid-1 --lock-file /etc/passwd
+'
+
+# ---- seccomp programs: checked as the kernel will, before anything runs ----
+
+# bpf CODE:JT:JF:K ...: a classic-BPF program, one instruction per word.
+bpf() {
+    "$PY" -c "import struct, sys
+sys.stdout.buffer.write(b\"\".join(struct.pack(\"<HBBI\", *(int(x, 0) for x in w.split(\":\"))) for w in sys.argv[1:]))" "$@"
+}
+
+test_expect_success 'a bad --seccomp or --add-seccomp-fd program is refused, naming the fault, option and fd' '
+    ret_allow=0x06:0:0:0x7fff0000 &&
+    while IFS="|" read -r want words
+    do
+        want=$(echo "$want" | sed "s/ *\$//") &&
+        bpf $words >prog &&
+        for opt in --seccomp --add-seccomp-fd
+        do
+            expect_error $opt 3 3<prog &&
+            echo "bwrapper: Invalid seccomp data, $want ($opt 3)" >expect &&
+            test_cmp expect err || return 1
+        done || return 1
+    done <<-\TABLE
+	instruction 0 of 2 (code 0xffff): not an instruction seccomp allows         | 0xffff:0:0:0 0x06:0:0:0
+	instruction 0 of 2 (code 0x0015): jumps past the end                        | 0x15:1:0:0 0x06:0:0:0
+	instruction 0 of 2 (code 0x0005): jumps past the end                        | 0x05:0:0:1 0x06:0:0:0
+	instruction 0 of 2 (code 0x0020): loads offset 64, outside struct seccomp_data or unaligned | 0x20:0:0:64 0x06:0:0:0
+	instruction 0 of 2 (code 0x0060): reads scratch cell 0 before any store to it | 0x60:0:0:0 0x06:0:0:0
+	instruction 0 of 2 (code 0x0034): divides by zero                           | 0x34:0:0:0 0x06:0:0:0
+	the last instruction (code 0x0020) is not a return                          | 0x20:0:0:0
+	TABLE
+'
+
+test_expect_success 'seccomp data: empty, or more than 4096 instructions, is refused' '
+    expect_error --seccomp 3 3</dev/null &&
+    grep -x "bwrapper: Invalid seccomp data, no instructions (--seccomp 3)" err &&
+    head -c 32776 /dev/zero >big &&
+    expect_error --add-seccomp-fd 3 3<big &&
+    grep -x "bwrapper: Invalid seccomp data, more than 4096 instructions (--add-seccomp-fd 3)" err
+'
+
+test_expect_success SANDBOX 'a valid --seccomp program still runs the command' '
+    bpf 0x20:0:0:0 0x06:0:0:0x7fff0000 >prog &&
+    expect_ran --seccomp 3 3<prog
+'
+
 rm -rf "$markdir"
 test_expect_success '--pidns on a bad fd or a non-namespace fails at once, as bwrap' '
     test_expect_code 1 timeout 10 "$BWRAPPER" --pidns 77 $ROOT_ARGS true 2>err &&
