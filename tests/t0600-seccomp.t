@@ -205,6 +205,52 @@ test_expect_success 'SCMP_ACT_NOTIFY is refused: there is no agent' '
     bad_profile "SCMP_ACT_NOTIFY needs a seccomp agent" \
         "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}"
 '
+# Issue 20: values the reader used to take and the filter then ignored or
+# failed on, each refused with its key and value.
+test_expect_success 'an unknown archMap subArchitecture is an error, on any entry' '
+    for arch in SCMP_ARCH_X86_64 SCMP_ARCH_AARCH64
+    do
+        bad_profile "archMap\[0\].subArchitectures\[0\]: unknown architecture \"z80\"" \
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":[{\"architecture\":\"$arch\",\"subArchitectures\":[\"z80\"]}]}" ||
+        return 1
+    done &&
+    bad_profile "archMap\[0\].architecture: unknown architecture \"SCMP_ARCH_Z80\"" \
+        "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":[{\"architecture\":\"SCMP_ARCH_Z80\",\"subArchitectures\":[]}]}"
+'
+test_expect_success 'includes/excludes: a cap like 12abc, minKernel banana, arches z80 are errors' '
+    rule="\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\"" &&
+    bad_profile "syscalls\[0\].includes.caps\[0\]: unknown capability \"12abc\"" \
+        "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{$rule,\"includes\":{\"caps\":[\"12abc\"]}}]}" &&
+    bad_profile "syscalls\[0\].excludes.minKernel: must be a kernel version such as \"5.8\", not \"banana\"" \
+        "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{$rule,\"excludes\":{\"minKernel\":\"banana\"}}]}" &&
+    bad_profile "syscalls\[0\].includes.arches\[0\]: unknown architecture \"z80\"" \
+        "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{$rule,\"includes\":{\"arches\":[\"z80\"]}}]}"
+'
+test_expect_success 'two comparisons on one argument are refused when read, not at run time' '
+    bad_profile "syscalls\[0\].args\[1\]: a second comparison on argument 1 (args\[0\] has one)" \
+        "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"ioctl\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_GT\"},{\"index\":1,\"value\":9,\"op\":\"SCMP_CMP_LT\"}]}]}"
+'
+test_expect_success 'a profile over 1 MiB is refused before it is parsed' '
+    { printf "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" &&
+      head -c 1100000 /dev/zero | tr "\0" " " && printf "]}"; } >big.json &&
+    test_expect_code 1 "$BWRAPPER" --seccomp-profile "$PWD/big.json" --print-seccomp 2>err &&
+    grep -x "bwrapper: --seccomp-profile .*/big.json: larger than 1048576 bytes: not a seccomp profile" err
+'
+test_expect_success 'Docker-style conditions that are valid still read, and round-trip' '
+    cat >docker.json <<-\EOF &&
+	{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,
+	 "archMap":[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"]},
+	            {"architecture":"SCMP_ARCH_AARCH64","subArchitectures":["SCMP_ARCH_ARM"]},
+	            {"architecture":"SCMP_ARCH_LOONGARCH64","subArchitectures":[]}],
+	 "syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+	   {"names":["ptrace"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_PTRACE"],"minKernel":"4.8"}},
+	   {"names":["clone"],"action":"SCMP_ACT_ALLOW","excludes":{"caps":["CAP_SYS_ADMIN"],"arches":["s390","s390x","loong64"]}},
+	   {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":0,"op":"SCMP_CMP_EQ"}]}]}
+	EOF
+    "$BWRAPPER" --seccomp-profile "$PWD/docker.json" --print-seccomp >printed.json &&
+    "$BWRAPPER" --seccomp-profile "$PWD/printed.json" --print-seccomp >again.json &&
+    test_cmp printed.json again.json
+'
 test_expect_success 'a missing profile file is an error' '
     test_expect_code 1 "$BWRAPPER" --ro-bind / / --seccomp-profile /nonexistent/p.json true 2>err &&
     grep -q "^bwrapper: --seccomp-profile /nonexistent/p.json: .*No such file" err
