@@ -462,6 +462,30 @@ test_expect_success SANDBOX 'without --print-plan, this command line creates fil
     test -d real/d && test -f real/f && test -d real/t
 '
 
+test_expect_success '--print-plan shows text that is not UTF-8 as {"hex": ...}, never drops it' '
+    ff=$(printf "\377") &&
+    plan --setenv "V$ff" "x$ff" --hostname "h$ff" --chdir "/c$ff" --lock-file "/l$ff" \
+         --bind "/s$ff" "/d$ff" -- "$ff" x "a${ff}b" &&
+    "$PY" -c "
+import json
+p = json.load(open(\"plan.json\", encoding=\"utf-8\"))
+h = lambda b: {\"hex\": b.hex()}
+assert p[\"command\"] == [h(b\"\\xff\"), \"x\", h(b\"a\\xffb\")], p[\"command\"]
+assert p[\"env\"] == [{\"set\": h(b\"V\\xff\"), \"value\": h(b\"x\\xff\")}], p[\"env\"]
+assert p[\"hostname\"] == h(b\"h\\xff\") and p[\"chdir\"] == h(b\"/c\\xff\"), p
+assert p[\"lock-files\"] == [h(b\"/l\\xff\")], p[\"lock-files\"]
+s = p[\"steps\"][0]
+assert (s[\"src\"], s[\"dest\"], s[\"option\"]) == (h(b\"/s\\xff\"), h(b\"/d\\xff\"), h(b\"--bind /s\\xff /d\\xff\")), s
+"
+'
+
+test_expect_success '--print-plan keeps UTF-8 text as it is, escapes included' '
+    plan -- "é" "{\"hex\": \"ff\"}" &&
+    pq "p[\"command\"]" >actual &&
+    echo "[\"\\u00e9\", \"{\\\"hex\\\": \\\"ff\\\"}\"]" >expect &&
+    test_cmp expect actual
+'
+
 test_expect_success '--print-plan creates no destination and runs no command' '
     here=$(pwd) &&
     mkdir plan-only &&
