@@ -82,9 +82,10 @@ struct env_op {
 };
 
 /* --seccomp FD, --add-seccomp-fd FD: a classic-BPF program, read from FD
- * and checked as the kernel will when parsed (FD is closed then). */
+ * (then closed) and checked as the kernel will once the command line is
+ * parsed; --print-plan reads nothing and leaves insns NULL. */
 struct seccomp_fd_program {
-    int fd;                         /* as given, for --print-plan and errors */
+    int fd;                          /* as given, for --print-plan and errors */
     const struct sock_filter *insns; /* 1..BPF_MAXINSNS of them */
     unsigned short n_insns;
 };
