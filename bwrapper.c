@@ -179,14 +179,14 @@ static void push_string(void *ctx, const char ***arr, size_t *n, const char *s)
 
 /* ---- handlers ---- */
 
-static void usage(const struct parser *ps, int status, FILE *out);
+static _Noreturn void print_help(void);
 /* argv[0] as given: bwrap's usage line names the program that way. */
 static const char *invoked_as = "bwrapper";
 
 static void h_help(struct parser *ps, const struct option_def *o, const char *const *a)
 {
-    (void)o, (void)a;
-    usage(ps, 0, stdout);
+    (void)ps, (void)o, (void)a;
+    print_help();
 }
 
 static void h_version(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -707,17 +707,16 @@ static const struct option_def *find_option(const char *name)
     return NULL;
 }
 
-static void usage(const struct parser *ps, int status, FILE *out)
+static _Noreturn void print_help(void)
 {
-    (void)ps;
-    fprintf(out, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", invoked_as);
+    printf("usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", invoked_as);
     for (size_t i = 0; i < N_ELEMENTS(options); i++) {
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", options[i].name, *options[i].args_help ? " " : "",
                  options[i].args_help);
-        fprintf(out, "    %-28s %s\n", left, options[i].help);
+        printf("    %-28s %s\n", left, options[i].help);
     }
-    exit(status);
+    exit(0);
 }
 
 /* Parse options until "--" or the first non-option; the rest is the
