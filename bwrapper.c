@@ -408,7 +408,7 @@ static void h_timeout(struct parser *ps, const struct option_def *o, const char 
                                   (a[0][digits] == '.' && is_decimal(a[0] + digits + 1)));
     double secs = decimal ? strtod(a[0], NULL) : 0;
     if (!(secs > 0) || secs > 1e7)
-        die("%s %s: expected a positive decimal number of seconds", o->name, a[0]);
+        die("%s %s: expected a positive number of seconds, in decimal", o->name, a[0]);
     ps->plan->timeout_ms = (uint64_t)(secs * 1000 + 0.999);
 }
 

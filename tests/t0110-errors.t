@@ -450,10 +450,10 @@ Invalid gid: 0x10                                       | --gid 0x10
 --tmpfs /a/../..: ".." climbs out of the sandbox's root  | --tmpfs /a/../..
 --dir ../x: ".." climbs out of the sandbox's root        | --dir ../x
 --bind $markdir /..: ".." climbs out of the sandbox's root | --bind $markdir /..
---timeout 0x10: expected a positive decimal number of seconds | --timeout 0x10
---timeout 1e3: expected a positive decimal number of seconds  | --timeout 1e3
---timeout inf: expected a positive decimal number of seconds  | --timeout inf
---timeout 1.: expected a positive decimal number of seconds   | --timeout 1.
+--timeout 0x10: expected a positive number of seconds, in decimal | --timeout 0x10
+--timeout 1e3: expected a positive number of seconds, in decimal  | --timeout 1e3
+--timeout inf: expected a positive number of seconds, in decimal  | --timeout inf
+--timeout 1.: expected a positive number of seconds, in decimal   | --timeout 1.
 unknown cap: 12abc (--cap-add)                          | --cap-add 12abc
 unknown cap: 12abc (--cap-drop)                         | --cap-drop 12abc
 unknown cap: 99 (--cap-add)                             | --cap-add 99
