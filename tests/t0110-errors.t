@@ -538,7 +538,7 @@ test_expect_success BWRAP,SANDBOX 'a --lock-file that cannot be opened: bwrap'"'
 
 test_expect_success SANDBOX 'a --lock-file is held (a read lock) while the command runs' '
     : >"$markdir/lock" &&
-    "$BWRAPPER" $RUN --proc /proc --lock-file "$markdir/lock" cat /proc/locks >locks &&
+    "$BWRAPPER" $RUN --unshare-pid --proc /proc --lock-file "$markdir/lock" cat /proc/locks >locks &&
     grep " POSIX  ADVISORY  READ " locks
 '
 
