@@ -118,11 +118,15 @@ static void add_text(json_t *array, const char *what, const char *s)
     json_array_append_new(array, text(what, s));
 }
 
+/* DIR and REST (relative, or "/..." as cut from a longer path) joined
+ * with one slash between: "/" and "/tmp" make "/tmp", not "//tmp". */
 static const char *path_join(void *mem, const char *dir, const char *rest)
 {
     if (*rest == '\0')
         return talloc_strdup(mem, dir);
-    return talloc_asprintf(mem, "%s%s%s", dir, strcmp(dir, "/") == 0 || *rest == '/' ? "" : "/", rest);
+    if (strcmp(dir, "/") == 0)
+        dir = "";
+    return talloc_asprintf(mem, "%s%s%s", dir, *rest == '/' ? "" : "/", rest);
 }
 
 /* PATH without ".", ".." and doubled slashes, absolute. */
@@ -331,6 +335,10 @@ static void describe_bind(struct oci *o, const struct step *s, const char *dest)
 
 static void describe_overlay(struct oci *o, const struct step *s, const char *dest)
 {
+    /* runsc (as in Debian 12) skips a mount of type overlay without a
+     * word: the command would see what lies under it */
+    if (o->kind == RT_RUNSC)
+        die("%s: runsc ignores overlay mounts in a bundle; use --runtime runc or crun", s->option);
     struct mount_rec rec = {.cover = (s->flags & STEP_TMP) ? COVER_NEW : COVER_HOST};
     rec.host = talloc_array(o->mem, const char *, s->n_layers + 1);
     /* overlayfs lists the top layer first; the plan the bottom first.
@@ -995,8 +1003,11 @@ static void describe_bundle(struct oci *o)
         json_object_set_new(lnx, "uidMappings", id_map(o->uid, o->real_uid));
         json_object_set_new(lnx, "gidMappings", id_map(o->gid, o->real_gid));
     }
-    /* runsc filters system calls in its own kernel */
-    if (p->seccomp_profile && o->kind != RT_RUNSC)
+    /* runsc applies a bundle's seccomp profile only with --oci-seccomp,
+     * and then not every action: refused rather than dropped */
+    if (p->seccomp_profile && o->kind == RT_RUNSC)
+        die("--seccomp-profile: runsc ignores a bundle's seccomp profile; use --runtime runc or crun");
+    if (p->seccomp_profile)
         json_object_set_new(lnx, "seccomp", seccomp_profile_to_oci_json(p->seccomp_profile, o->caps));
     /* as `runc spec` sets them */
     json_object_set_new(lnx, "maskedPaths",
