@@ -331,6 +331,10 @@ static void describe_bind(struct oci *o, const struct step *s, const char *dest)
         add_options(m, (const char *const[]){"nodev", NULL});
     add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
     recursive_options(o, m);
+    /* runsc takes a mount at / for the root and its options from
+     * root.readonly alone: without it a read-only / is writable */
+    if (o->kind == RT_RUNSC && strcmp(dest, "/") == 0)
+        o->root_readonly = (s->flags & STEP_RO) != 0;
 }
 
 static void describe_overlay(struct oci *o, const struct step *s, const char *dest)
@@ -533,6 +537,33 @@ static const char *resolve_parent(struct oci *o, const char *path)
         return norm;
     *slash = '\0';
     return path_join(o->mem, resolve(o, *norm ? norm : "/"), slash + 1);
+}
+
+/* Without a mount at /dev, runc and crun fill the container's /dev with
+ * device nodes and replace /dev/ptmx: where a host bind shows /dev that
+ * would be the host's /dev (--dev-bind / /).  A bind of that directory at
+ * /dev itself, as the mount showing it has it, keeps them out. */
+static void keep_runtime_out_of_host_dev(struct oci *o)
+{
+    const struct mount_rec *m = covering(o, "/dev");
+    if (o->kind == RT_RUNSC || m == NULL || m->cover != COVER_HOST || m->n_host == 0 || strcmp(m->dest, "/dev") == 0)
+        return;
+    if (strcmp(json_string_value(json_object_get(m->mount, "type")), "bind") != 0)
+        die("%s: the runtime would make device nodes in the host directories shown at /dev; add --dev /dev or "
+            "--tmpfs /dev", json_string_value(json_object_get(m->mount, "destination")));
+    const char *host = path_join(o->mem, m->host[0], "/dev"); /* m->dest can only be "/" */
+    struct stat st;
+    if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+        die("%s: the runtime would make device nodes in %s on the host; add --dev /dev or --tmpfs /dev",
+            json_string_value(json_object_get(m->mount, "destination")), host);
+    size_t i;
+    json_t *v;
+    json_array_foreach(o->mounts, i, v)
+        if (v == m->mount)
+            break;
+    json_array_insert_new(o->mounts, i + 1,
+                          json_pack("{s:s,s:s,s:s,s:o}", "destination", "/dev", "type", "bind", "source", host,
+                                    "options", json_deep_copy(json_object_get(m->mount, "options"))));
 }
 
 static void describe_step(struct oci *o, const struct step *s)
@@ -973,6 +1004,7 @@ static void describe_bundle(struct oci *o)
         struct step proc = {.kind = STEP_PROC, .option = "the runtime's /proc", .dest = "/proc"};
         describe_proc(o, &proc, "/proc");
     }
+    keep_runtime_out_of_host_dev(o);
     describe_users(o);
 
     json_t *c = o->config;

@@ -21,4 +21,28 @@ test_expect_success 'runsc: --seccomp-profile is refused, naming it and runsc, n
     grep -F -e "--seccomp-profile: runsc ignores" err && test ! -e emitted
 '
 
+test_expect_success RUNSC 'runsc: --ro-bind / / keeps the host read-only' '
+    victim=/etc/bwrapper-t0920-$$ && test_when_finished "rm -f $victim" &&
+    test_must_fail "$BWRAPPER" --runtime runsc --ro-bind / / --tmpfs /tmp touch $victim 2>err;
+    test ! -e $victim && nothing_left
+'
+
+test_expect_success RUNC '--ro-bind / /: the runtime makes no device nodes in the host'"'"'s /dev' '
+    "$BWRAPPER" --runtime runc --ro-bind / / --tmpfs /tmp sh -c "test -c /dev/null && echo ok" >out &&
+    echo ok >expect && test_cmp expect out && nothing_left
+'
+
+test_expect_success ROOT 'an emitted --dev-bind / / bundle binds the host'"'"'s /dev, so runc leaves /dev/ptmx alone' '
+    before=$(stat -c "%i %F" /dev/ptmx) &&
+    "$BWRAPPER" --emit-oci bundle --dev-bind / / --tmpfs /tmp true &&
+    /usr/bin/python3 -c "
+import json, sys
+m = json.load(open(\"bundle/config.json\"))[\"mounts\"]
+sys.exit(0 if any(x[\"destination\"] == \"/dev\" and x[\"source\"] == \"/dev\" for x in m) else 1)" &&
+    if command -v runc >/dev/null; then
+        runc --root "$(pwd)/runc-state" run --bundle bundle t0920-$$ &&
+        test "$(stat -c "%i %F" /dev/ptmx)" = "$before"
+    fi
+'
+
 test_done
