@@ -1931,6 +1931,12 @@ int oci_run(const struct plan *p)
 void oci_init(char *const *argv)
 {
     close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
+    /* The command runs as our uid: dumpable, we would be its to ptrace
+     * and to write into through /proc/1/mem, outside its --rlimit (which
+     * the runtime set on us, pid 1, before the command inherits it).  The
+     * command's exec makes it dumpable again; we stay as we are. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        die_errno("--oci-init: prctl(PR_SET_DUMPABLE)");
     if (argv[0] == NULL)
         die("--oci-init: no command");
     sigset_t all, old;

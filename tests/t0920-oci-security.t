@@ -45,4 +45,22 @@ sys.exit(0 if any(x[\"destination\"] == \"/dev\" and x[\"source\"] == \"/dev\" f
     fi
 '
 
+for rt in runc crun; do
+    RT=$(echo $rt | tr a-z A-Z)
+    test_expect_success $RT "$rt: the command cannot read or write its pid 1 (bwrapper) through /proc/1" '
+        "$BWRAPPER" --runtime '$rt' $ROOT_ARGS sh -c "
+            tr \"\\\\0\" \" \" </proc/1/cmdline | grep -q -e --oci-init || echo pid 1 is not bwrapper;
+            head -c1 /proc/1/environ >/dev/null 2>&1 && echo environ readable;
+            printf x 2>/dev/null | dd of=/proc/1/mem bs=1 seek=4096 conv=notrunc 2>/dev/null && echo mem written;
+            echo done" >out &&
+        echo done >expect && test_cmp expect out && nothing_left
+    '
+
+    test_expect_success $RT "$rt: pid 1 carries the --rlimit limits too" '
+        "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --rlimit nofile=64:128 --rlimit fsize=4096 \
+            sh -c "grep -E \"open files|file size\" /proc/1/limits" >out &&
+        grep -E "^Max file size +4096 " out && grep -E "^Max open files +64 +128 " out && nothing_left
+    '
+done
+
 test_done
