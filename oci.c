@@ -1253,47 +1253,71 @@ static int next_subdir(int fd, char *name)
     return n < 0 ? -1 : 0;
 }
 
+/* Whether the directory open at FD is on the mount of TOP's: clean-up
+ * never crosses into another filesystem (a bind the sandbox left). */
+static bool on_mount_of(int top, int fd)
+{
+    struct statx a, b;
+    if (statx(top, "", AT_EMPTY_PATH, STATX_MNT_ID, &a) < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &b) < 0)
+        return false;
+    if ((a.stx_mask & b.stx_mask & STATX_MNT_ID) && a.stx_mnt_id != b.stx_mnt_id)
+        return false;
+    return a.stx_dev_major == b.stx_dev_major && a.stx_dev_minor == b.stx_dev_minor;
+}
+
+/* How many directories remove_entries holds open, the top included. */
+#define REMOVE_DEPTH 32
+
 /* Remove everything below the directory open at TOP, without following
- * symlinks.  Not recursive, and with one directory open at a time: the
- * sandbox decides how deep the tree goes.  The way back up is "..", and
- * the names on the way down are kept on the heap. */
+ * symlinks or crossing mounts.  Only ever down, by fds opened from TOP:
+ * never by "..", which a process that moved a directory being emptied
+ * would steer out of the tree.  Not recursive, and with at most
+ * REMOVE_DEPTH directories open: the sandbox decides how deep the tree
+ * goes, so a directory found deeper is moved up under TOP and emptied
+ * from there.  Each step removes, moves or enters an entry; the first
+ * failure stops it with one warning, so nothing loops. */
 static void remove_entries(int top)
 {
+    int fds[REMOVE_DEPTH];
+    char names[REMOVE_DEPTH][NAME_MAX + 1]; /* names[i]: fds[i + 1] in fds[i] */
     char name[NAME_MAX + 1];
-    char **names = NULL;
     size_t depth = 0;
-    int fd = fcntl(top, F_DUPFD_CLOEXEC, 3);
-    for (int next; fd >= 0 && (next = next_subdir(fd, name)) >= 0;) {
-        if (next > 0) {
-            char **more = realloc(names, (depth + 1) * sizeof *names);
-            int sub = more ? open_to_empty(fd, name) : -1;
-            names = more ? more : names;
-            if (sub < 0 || (names[depth] = strdup(name)) == NULL) {
+    unsigned moved = 0;
+    if ((fds[0] = fcntl(top, F_DUPFD_CLOEXEC, 3)) < 0)
+        return;
+    for (int next; (next = next_subdir(fds[depth], name)) >= 0;) {
+        if (next > 0 && depth + 1 == REMOVE_DEPTH) {
+            char up[32];
+            int r;
+            do
+                snprintf(up, sizeof up, ".deep-%u", moved++);
+            while ((r = renameat2(fds[depth], name, fds[0], up, RENAME_NOREPLACE)) < 0 && errno == EEXIST);
+            if (r < 0) {
                 warn("can't remove %s: %s", name, strerror(errno));
+                break;
+            }
+        } else if (next > 0) {
+            int sub = open_to_empty(fds[depth], name);
+            if (sub < 0 || !on_mount_of(fds[0], sub)) {
+                warn("can't remove %s: %s", name, sub < 0 ? strerror(errno) : "a mount point");
                 if (sub >= 0)
                     close(sub);
                 break;
             }
-            depth++;
-            close(fd);
-            fd = sub;
+            memcpy(names[depth], name, sizeof name);
+            fds[++depth] = sub;
         } else if (depth > 0) {
-            int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            close(fd);
-            fd = up;
-            depth--;
-            if (fd >= 0 && unlinkat(fd, names[depth], AT_REMOVEDIR) < 0)
+            close(fds[depth--]);
+            if (unlinkat(fds[depth], names[depth], AT_REMOVEDIR) < 0 && errno != ENOENT) {
                 warn("can't remove %s: %s", names[depth], strerror(errno));
-            free(names[depth]);
+                break;
+            }
         } else {
             break;
         }
     }
-    while (depth > 0)
-        free(names[--depth]);
-    free(names);
-    if (fd >= 0)
-        close(fd);
+    for (size_t i = 0; i <= depth; i++)
+        close(fds[i]);
 }
 
 /* What die() removes: set while a bundle or state exists. */
