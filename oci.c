@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
@@ -80,6 +82,7 @@ struct oci {
     bool userns;           /* a user namespace in the spec, with id mappings */
     uid_t real_uid, uid;   /* the caller's, and the command's */
     gid_t real_gid, gid;
+    bool own_userns;       /* the runtime runs in a user namespace of bwrapper's (see make_private_dir) */
     uint64_t caps;
     bool caps_inheritable;
 
@@ -674,6 +677,7 @@ static void resolve_ids(struct oci *o)
     const struct plan *p = o->plan;
     o->real_uid = getuid();
     o->real_gid = getgid();
+    o->own_userns = o->real_uid != 0 && !p->emit_oci;
     o->ns = p->ns;
     /* Rootless runc and crun work only in a user namespace; runsc makes
      * its own, so none is asked of it. */
@@ -1032,8 +1036,9 @@ static void describe_bundle(struct oci *o)
     }
     json_object_set_new(lnx, "namespaces", ns);
     if (o->userns) {
-        json_object_set_new(lnx, "uidMappings", id_map(o->uid, o->real_uid));
-        json_object_set_new(lnx, "gidMappings", id_map(o->gid, o->real_gid));
+        /* in bwrapper's own user namespace the caller is 0 */
+        json_object_set_new(lnx, "uidMappings", id_map(o->uid, o->own_userns ? 0 : o->real_uid));
+        json_object_set_new(lnx, "gidMappings", id_map(o->gid, o->own_userns ? 0 : o->real_gid));
     }
     /* runsc applies a bundle's seccomp profile only with --oci-seccomp,
      * and then not every action: refused rather than dropped */
@@ -1528,71 +1533,165 @@ static int wait_runtime(const struct plan *p, pid_t pid, const sigset_t *set)
     }
 }
 
-/* How the sandbox would see host directory DIR: not at all, or through
- * mounts of the plan, read-only or writable.  With MASK, cover it at each
- * place it shows with an empty read-only tmpfs. */
-enum exposure { HIDDEN, SHOWN_RO, SHOWN_RW };
-
-static enum exposure exposure_of(struct oci *o, const char *dir, bool mask)
+/* The places inside where a bind of the plan shows host directory DIR,
+ * as the top mount there.  With SOURCE, bind SOURCE at each of them, with
+ * the options of the bind showing DIR, right after it: what the sandbox
+ * sees there is then SOURCE, whatever bwrapper mounted on DIR in its own
+ * namespace.  Overlays never show what is mounted below a layer. */
+static unsigned show_again(struct oci *o, const char *dir, const char *source)
 {
-    enum exposure e = HIDDEN;
-    for (size_t i = 0, n = o->n_recs; i < n; i++) {
-        /* again after each mask: adding one moves the records */
-        /* a tmp-overlay's layers show through it too (read-only) */
-        for (size_t k = 0; k < o->recs[i].n_host; k++) {
-            const struct mount_rec *r = &o->recs[i];
-            if (!at_or_below(dir, r->host[k]))
-                continue;
-            const char *inside =
-                path_join(o->mem, r->dest, dir + (strcmp(r->host[k], "/") == 0 ? 0 : strlen(r->host[k])));
-            if (covering(o, inside) != r)
-                continue;
-            enum exposure here = r->cover == COVER_NEW || has_option(r->mount, "ro") ? SHOWN_RO : SHOWN_RW;
-            e = here > e ? here : e;
-            if (mask)
-                add_options(add_mount(o, NULL, inside, "tmpfs", "tmpfs", COVER_NEW),
-                            (const char *const[]){"ro", "nosuid", "nodev", "noexec", "mode=000", "size=4k", NULL});
-        }
+    unsigned shown = 0;
+    for (size_t i = 0; i < o->n_recs; i++) {
+        const struct mount_rec *r = &o->recs[i];
+        if (r->n_host == 0 || strcmp(json_string_value(json_object_get(r->mount, "type")), "bind") != 0 ||
+            !at_or_below(dir, r->host[0]))
+            continue;
+        const char *inside = path_join(o->mem, r->dest, dir + (strcmp(r->host[0], "/") == 0 ? 0 : strlen(r->host[0])));
+        if (covering(o, inside) != r)
+            continue;
+        shown++;
+        if (source == NULL)
+            continue;
+        size_t k;
+        json_t *v;
+        json_array_foreach(o->mounts, k, v)
+            if (v == r->mount)
+                break;
+        json_array_insert_new(o->mounts, k + 1,
+                              json_pack("{s:o,s:s,s:o,s:o}", "destination", text("--runtime", inside), "type", "bind",
+                                        "source", text("--runtime", source), "options",
+                                        json_deep_copy(json_object_get(r->mount, "options"))));
     }
-    return e;
+    return shown;
 }
 
-/* The bundle directory: private (0700), under $XDG_RUNTIME_DIR when it is
- * ours, else /tmp, /dev/shm or /var/tmp.  The runtime's state lives in
- * it, and `NAME delete` runs the hooks that state names on the host: so
- * never where the sandbox could write, and hidden where it could see. */
+/* Whether a mount of the plan takes a host path at or below DIR: the
+ * runtime must find it there, not under the bundle's tmpfs. */
+static bool plan_uses(struct oci *o, const char *dir)
+{
+    for (size_t i = 0; i < o->n_recs; i++) {
+        json_t *m = o->recs[i].mount;
+        const char *src = json_string_value(json_object_get(m, "source"));
+        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src == '/' &&
+            at_or_below(src, dir))
+            return true;
+        for (size_t k = 0; k < o->recs[i].n_host; k++)
+            if (at_or_below(o->recs[i].host[k], dir))
+                return true;
+        size_t n;
+        json_t *v;
+        json_array_foreach(json_object_get(m, "options"), n, v) {
+            const char *eq = strchr(json_string_value(v), '=');
+            if (strncmp(json_string_value(v), "workdir=", 8) == 0 && at_or_below(eq + 1, dir))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Whether no one but root can rename DIR (a real path) or a directory
+ * above it: each one above is root's and writable by root alone.  A tmpfs
+ * mounted there stays there; one mounted on a directory of the caller's
+ * could be moved away and a symlink put in its place. */
+static bool fixed_in_place(const char *dir)
+{
+    char *copy = talloc_strdup(NULL, dir);
+    bool fixed = true;
+    for (char *slash = copy; fixed && (slash = strchr(slash, '/')) && slash[1]; slash++) {
+        char keep = slash[1];
+        slash[1] = '\0';
+        struct stat st;
+        fixed = lstat(copy, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022);
+        slash[1] = keep;
+    }
+    talloc_free(copy);
+    return fixed;
+}
+
+static void write_proc_self(const char *file, const char *text)
+{
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || close(fd) < 0)
+        die_errno("--runtime: can't write %s", file);
+}
+
+/* A mount namespace of bwrapper's own, which the runtime inherits; a user
+ * namespace too unless root, where the caller is 0 (the runtime then runs
+ * rootless inside it, as runc and crun do in a user namespace). */
+static void enter_own_mount_ns(const struct oci *o)
+{
+    if (unshare(o->own_userns ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS) < 0)
+        die_errno("--runtime: can't make a mount namespace for the bundle");
+    if (o->own_userns) {
+        char map[64];
+        write_proc_self("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)o->real_uid);
+        write_proc_self("/proc/self/uid_map", map);
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)o->real_gid);
+        write_proc_self("/proc/self/gid_map", map);
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        die_errno("--runtime: can't make the mount namespace private");
+}
+
+/* The bundle directory.  Its config.json, and the runtime's state kept in
+ * it, name hooks the runtime runs on the host (at `run`, and at `delete`
+ * from state.json), and its rootfs/ is what the runtime pivots into: no
+ * other process may change them, and a process of the same user (another
+ * sandbox given --rw /tmp) passes any mode.  So the bundle is where no
+ * path of anyone else's leads:
+ *
+ * - bwrapper takes a mount namespace of its own (enter_own_mount_ns),
+ *   which the runtime and its `delete` inherit, and in it mounts a tmpfs
+ *   over a base directory ($XDG_RUNTIME_DIR, /tmp, /dev/shm, /var/tmp)
+ *   and makes the bundle there: no other namespace sees that tmpfs, and
+ *   the directories above the base are root's (fixed_in_place), so no one
+ *   can move it and put a symlink in its way.  Nothing is left on the
+ *   host: the tmpfs ends with the namespace, however bwrapper ends.
+ * - The base holds no host path a mount of the plan takes (plan_uses):
+ *   the runtime finds those in bwrapper's namespace.
+ * - Where a bind of the plan shows the base (--ro-bind / /), the host's
+ *   base, cloned into the tmpfs before it covered it, is bound on top
+ *   (show_again): the sandbox sees what it would natively, never the
+ *   bundle.  A command that may unmount (CAP_SYS_ADMIN in a user
+ *   namespace of its own) could take that bind away: then a base the
+ *   sandbox does not see at all is needed.
+ *
+ * A process that shares the host's pid namespace (a sandbox without
+ * --unshare-pid) can reach the runtime's /proc/PID/root, as it can ptrace
+ * the user's processes: no sandbox keeps that one from the user. */
 static const char *make_private_dir(struct oci *o, void *mem)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
-    struct stat st;
-    /* ours, and no one else may rename what is in it */
-    if (xdg == NULL || *xdg != '/' || lstat(xdg, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-        ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
-        xdg = NULL;
-    const char *bases[] = {xdg, "/tmp", "/dev/shm", "/var/tmp"};
-    /* a sandbox that may unmount (CAP_SYS_ADMIN in a user namespace of its
-     * own) could take a mask away */
+    const char *bases[] = {xdg && *xdg == '/' ? xdg : NULL, "/tmp", "/dev/shm", "/var/tmp"};
     bool unmasks = o->userns && (o->caps & ((uint64_t)1 << CAP_SYS_ADMIN));
     const char *base = NULL;
     for (size_t i = 0; i < N_ELEMENTS(bases) && base == NULL; i++) {
         char *real = bases[i] ? realpath(bases[i], NULL) : NULL;
-        enum exposure e = real ? exposure_of(o, real, false) : SHOWN_RW;
-        if (e == HIDDEN || (e == SHOWN_RO && !unmasks))
-            base = bases[i];
+        struct stat st;
+        if (real && stat(real, &st) == 0 && S_ISDIR(st.st_mode) && fixed_in_place(real) && !plan_uses(o, real) &&
+            !(unmasks && show_again(o, real, NULL)))
+            base = talloc_strdup(mem, real);
         free(real);
     }
     if (base == NULL)
-        die("--runtime: the sandbox could change the runtime's state in each of $XDG_RUNTIME_DIR, /tmp, "
-            "/dev/shm and /var/tmp (a writable bind shows it%s); hide one of them, e.g. with --tmpfs /tmp",
-            unmasks ? ", or CAP_SYS_ADMIN could unmount a read-only one" : "");
-    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", base);
+        die("--runtime: no place for the bundle: each of $XDG_RUNTIME_DIR, /tmp, /dev/shm and /var/tmp is "
+            "taken by a mount of the sandbox%s, or is not root's to keep in place; hide one of them, e.g. with "
+            "--tmpfs /tmp", unmasks ? " or shown to a command that may unmount (CAP_SYS_ADMIN)" : "");
+    enter_own_mount_ns(o);
+    const char *host = talloc_asprintf(mem, "%s/host", strcmp(base, "/") == 0 ? "" : base);
+    bool shown = show_again(o, base, NULL) > 0;
+    int clone = shown ? open_tree(AT_FDCWD, base, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE) : -1;
+    if ((shown && clone < 0) || mount("tmpfs", base, "tmpfs", MS_NOSUID, "mode=0700") < 0 ||
+        (shown && (mkdir(host, 0700) < 0 || move_mount(clone, "", AT_FDCWD, host, MOVE_MOUNT_F_EMPTY_PATH) < 0)))
+        die_errno("--runtime: can't mount a private tmpfs on %s", base);
+    if (shown) {
+        close(clone);
+        show_again(o, base, host);
+    }
+    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", strcmp(base, "/") == 0 ? "" : base);
     if (mkdtemp(dir) == NULL)
-        die_errno("can't create a bundle directory in %s", base);
-    char *real = realpath(dir, NULL);
-    if (real == NULL)
-        die_errno("%s", dir);
-    (void)exposure_of(o, real, true);
-    free(real);
+        die_errno("--runtime: can't make the bundle directory %s", dir);
     return dir;
 }
 
@@ -1913,15 +2012,16 @@ int oci_run(const struct plan *p)
     }
     describe_bundle(&o);
 
-    /* Only now is anything created; from here on die() removes it. */
+    /* Only now is anything created; from here on die() removes an
+     * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
+     * namespace, which goes with it. */
     if (p->emit_oci) {
         made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
+        die_cleanup = remove_made;
     } else {
         made.dir = make_private_dir(&o, keep);
-        made.dir_made = true;
         made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
-    die_cleanup = remove_made;
     if (made.dir_fd < 0)
         die_errno("%s", made.dir);
     rebase_bundle(&o, made.dir);
@@ -1944,7 +2044,7 @@ int oci_run(const struct plan *p)
         made.dir_fd = -1;
     } else {
         status = run_bundle(&o, exe_fd, exe);
-        remove_made();
+        close(made.dir_fd);
         close(exe_fd);
     }
     die_cleanup = NULL;

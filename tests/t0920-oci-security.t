@@ -63,4 +63,42 @@ for rt in runc crun; do
     '
 done
 
+# The attacker: a process of the same user that can write where bundles
+# were kept (as a sandbox given --rw /tmp and --rw $XDG_RUNTIME_DIR can).
+# It adds a hook to every config.json and state.json of a run it finds:
+# runc runs state.json's poststop at `delete`, crun config.json's.
+cat >attack.py <<'PY'
+import glob, json, os, sys
+marker = sys.argv[1]
+hook = {"path": "/usr/bin/touch", "args": ["touch", marker]}
+found = 0
+for base in [os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"), "/tmp", "/dev/shm", "/var/tmp"]:
+    for path in glob.glob(base + "/bwrapper-oci-*/config.json") + glob.glob(base + "/bwrapper-oci-*/state/*/*.json"):
+        try:
+            with open(path) as f:
+                j = json.load(f)
+        except (OSError, ValueError):
+            continue
+        found += 1
+        if "process" in j:
+            j["hooks"] = {"prestart": [hook], "poststop": [hook]}
+        elif "config" in j:
+            j["config"]["Hooks"] = {"poststop": [hook]}
+        with open(path, "w") as f:
+            json.dump(j, f)
+print(found)
+PY
+
+for rt in runc crun; do
+    RT=$(echo $rt | tr a-z A-Z)
+    test_expect_success $RT,DRIVE "$rt --pty: a same-user process cannot find or rewrite the bundle or state" '
+        rm -f started go pwned &&
+        { drive -- "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --dev /dev --bind "$(pwd)" /w --pty \
+            sh -c "touch /w/started; while [ ! -f /w/go ]; do sleep 0.05; done" & } &&
+        i=0 && while [ ! -f started ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done &&
+        /usr/bin/python3 attack.py "$(pwd)/pwned" >found; touch go; wait &&
+        status_is 0 && echo 0 >expect && test_cmp expect found && test ! -e pwned && nothing_left
+    '
+done
+
 test_done
