@@ -1133,6 +1133,43 @@ static int open_parent(void *mem, int dir_fd, const char *path, const char **nam
     return fd;
 }
 
+/* chmod NAME in PARENT, a file or directory this bundle made, through an
+ * fd: fchmodat follows a symlink put in its place (another sandbox may
+ * write in an --emit-oci directory), and a hard link to a file of the
+ * caller's would change that file. */
+static int chmod_made(int parent, const char *name, mode_t mode)
+{
+    int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    int r = fstat(fd, &st);
+    if (r == 0 && (S_ISLNK(st.st_mode) || (!S_ISDIR(st.st_mode) && st.st_nlink != 1))) {
+        errno = ELOOP;
+        r = -1;
+    }
+    if (r == 0) {
+        char proc[32];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        r = chmod(proc, mode);
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+/* A new file NAME in PARENT: never one found there (O_EXCL), which could
+ * be a hard link to a file of the caller's; a later step's file of the
+ * same name replaces the earlier one, as natively. */
+static int create_file(int parent, const char *name, mode_t mode)
+{
+    int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno == EEXIST && unlinkat(parent, name, 0) == 0)
+        fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    return fd;
+}
+
 static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struct parent_dirs *dirs)
 {
     const char *name;
@@ -1147,7 +1184,7 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
             die_errno("%s: can't create %s", f->option, f->path);
         break;
     case FILE_DATA: {
-        int fd = openat(parent, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, f->mode);
+        int fd = create_file(parent, name, f->mode);
         if (fd < 0 || write_all(fd, f->data, f->len) < 0 || fchmod(fd, f->mode) < 0)
             die_errno("%s: can't write %s", f->option, f->path);
         close(fd);
@@ -1158,7 +1195,7 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
             die_errno("%s: can't create the symlink %s", f->option, f->path);
         break;
     case FILE_CHMOD:
-        if (fchmodat(parent, name, f->mode, 0) < 0)
+        if (chmod_made(parent, name, f->mode) < 0)
             die_errno("%s: can't chmod %s", f->option, f->path);
         break;
     }

@@ -101,4 +101,16 @@ for rt in runc crun; do
     '
 done
 
+# gdb stops bwrapper at a system call and plays another sandbox writing
+# in the --emit-oci directory at that moment: no timing involved.
+gdb -q -batch -ex 'python print(1)' >/dev/null 2>&1 && test_set_prereq GDB
+
+test_expect_success GDB '--emit-oci --chmod: a symlink swapped in before the chmod is not followed' '
+    rm -rf out && echo secret >victim && chmod 0600 victim &&
+    gdb -q -batch -ex "catch syscall chmod fchmodat" -ex run \
+        -ex "shell rm -rf out/rootfs/x && ln -s ../../victim out/rootfs/x" -ex "delete 1" -ex continue \
+        --args "$BWRAPPER" --emit-oci out --dir /x --chmod 0777 /x true >gdb.out 2>&1;
+    test "$(stat -c %a victim)" = 600
+'
+
 test_done
