@@ -113,4 +113,13 @@ test_expect_success GDB '--emit-oci --chmod: a symlink swapped in before the chm
     test "$(stat -c %a victim)" = 600
 '
 
+test_expect_success GDB '--emit-oci clean-up: a directory moved out while it is emptied does not take clean-up along' '
+    rm -rf out jail && mkdir -p jail/victimdir && echo keep >jail/victimdir/precious &&
+    gdb -q -batch -ex "catch syscall openat" -ex "condition 1 \$_streq((char *)\$rsi, \"..\")" -ex run \
+        -ex "python import os; os.rename(os.readlink(\"/proc/%d/fd/%d\" % (gdb.selected_inferior().pid, int(gdb.parse_and_eval(\"\$rdi\")))), \"jail/victimdir/moved\")" \
+        -ex "delete 1" -ex continue \
+        --args "$BWRAPPER" --emit-oci out --dir /a/b --chmod 0777 /nope true >gdb.out 2>&1;
+    test -f jail/victimdir/precious
+'
+
 test_done
