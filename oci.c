@@ -1732,9 +1732,27 @@ static const char *make_private_dir(struct oci *o, void *mem)
     return dir;
 }
 
+static const char *const runsc_platforms[] = {"systrap", "ptrace"};
+
+/* The platform cached in the file open at FD for runsc KEY, or NULL.  The
+ * file is in the caller's home, where a sandbox given --rw ~/.cache can
+ * write anything, or leave a FIFO that would block: only a regular file
+ * naming one of the two platforms counts. */
+static const char *cached_platform(void *mem, int fd, const char *key)
+{
+    struct stat st;
+    char *text = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PATH_MAX + 64
+                     ? read_fd_all(mem, fd, NULL)
+                     : NULL;
+    for (size_t i = 0; text && i < N_ELEMENTS(runsc_platforms); i++)
+        if (strcmp(text, talloc_asprintf(mem, "%s %s\n", key, runsc_platforms[i])) == 0)
+            return runsc_platforms[i];
+    return NULL;
+}
+
 /* runsc's platform: systrap where it works, else ptrace; the answer is
  * kept per user (and per runsc binary) so later runs skip the probe. */
-static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const char *state,
+static const char *runsc_platform(void *mem, const struct oci *o, int exe_fd, const char *exe, const char *state,
                                   const sigset_t *old_mask)
 {
     struct stat st;
@@ -1746,39 +1764,38 @@ static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const 
     const char *cache = cache_home && *cache_home == '/' ? talloc_asprintf(mem, "%s/bwrapper", cache_home)
                         : home && *home == '/'           ? talloc_asprintf(mem, "%s/.cache/bwrapper", home)
                                                          : NULL;
-    const char *file = cache ? talloc_asprintf(mem, "%s/runsc-platform", cache) : NULL;
-    char line[PATH_MAX + 64] = "";
-    FILE *f = file ? fopen(file, "re") : NULL;
-    if (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *sp = strrchr(line, ' ');
-        if (sp && strncmp(line, key, strlen(key)) == 0 && sp == line + strlen(key)) {
-            fclose(f);
-            return talloc_strdup(mem, sp + 1);
-        }
-    }
-    if (f)
-        fclose(f);
-    const char *chosen = "ptrace";
-    const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
-                          getuid() == 0 ? "do" : "--rootless", getuid() == 0 ? "true" : "do",
-                          getuid() == 0 ? NULL : "true", NULL};
-    int st_probe;
-    pid_t pid = spawn(exe_fd, argv, true, old_mask, false, -1);
-    if (waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0)
-        chosen = "systrap";
-    if (cache) {
-        /* best effort: without a cache the next run probes again */
+    if (cache) { /* best effort: without a cache each run probes */
         char *parent = talloc_strndup(mem, cache, (size_t)(strrchr(cache, '/') - cache));
         mkdir(parent, 0700);
         mkdir(cache, 0700);
-        char *tmp = talloc_asprintf(mem, "%s.%d", file, (int)getpid());
-        FILE *out = fopen(tmp, "wxe");
-        if (out && fprintf(out, "%s %s\n", key, chosen) > 0 && fclose(out) == 0)
-            rename(tmp, file);
-        else if (out)
-            fclose(out);
-        unlink(tmp);
+    }
+    int dir_fd = cache ? open(cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int fd = dir_fd >= 0 ? openat(dir_fd, "runsc-platform", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+    const char *chosen = cached_platform(mem, fd, key);
+    if (fd >= 0)
+        close(fd);
+    if (chosen) {
+        close(dir_fd);
+        return chosen;
+    }
+    bool rootless = o->real_uid != 0;
+    const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
+                          rootless ? "--rootless" : "do", rootless ? "do" : "true", rootless ? "true" : NULL, NULL};
+    int st_probe;
+    pid_t pid = spawn(exe_fd, argv, true, old_mask, false, -1);
+    chosen = waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0 ? "systrap"
+                                                                                                    : "ptrace";
+    if (dir_fd >= 0) {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "runsc-platform.%d", (int)getpid());
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        const char *line = talloc_asprintf(mem, "%s %s\n", key, chosen);
+        if (fd >= 0) {
+            bool written = write_all(fd, line, strlen(line)) == 0;
+            if (close(fd) < 0 || !written || renameat(dir_fd, tmp, dir_fd, "runsc-platform") < 0)
+                unlinkat(dir_fd, tmp, 0);
+        }
+        close(dir_fd);
     }
     return chosen;
 }
@@ -1970,7 +1987,7 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
     if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
         die_errno("/dev/null");
-    const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, exe_fd, exe, state, &old) : NULL;
+    const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, o, exe_fd, exe, state, &old) : NULL;
     const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
 
     int console = -1;

@@ -122,4 +122,14 @@ test_expect_success GDB '--emit-oci clean-up: a directory moved out while it is 
     test -f jail/victimdir/precious
 '
 
+test_expect_success RUNSC 'runsc: a platform cache another sandbox rewrote is not believed' '
+    cache=$XDG_CACHE_HOME/bwrapper/runsc-platform &&
+    "$BWRAPPER" --runtime runsc $ROOT_ARGS true && test -f "$cache" &&
+    sed "s/ [a-z]*\$/ bogus/" "$cache" >poisoned && mv poisoned "$cache" &&
+    "$BWRAPPER" --runtime runsc $ROOT_ARGS echo ran >out && echo ran >expect && test_cmp expect out &&
+    grep -E " (systrap|ptrace)\$" "$cache" &&
+    rm "$cache" && mkfifo "$cache" &&
+    timeout 60 "$BWRAPPER" --runtime runsc $ROOT_ARGS echo ran >out && test_cmp expect out && nothing_left
+'
+
 test_done
