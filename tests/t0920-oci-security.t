@@ -122,6 +122,21 @@ test_expect_success GDB '--emit-oci clean-up: a directory moved out while it is 
     test -f jail/victimdir/precious
 '
 
+test_expect_success '--emit-oci clean-up removes a tree deeper than it holds directories open' '
+    rm -rf out && deep=$(seq -s / 1 80) &&
+    test_must_fail "$BWRAPPER" --emit-oci out --dir "/$deep" --chmod 0777 /nope true 2>err &&
+    grep -F "can'"'"'t chmod rootfs/nope" err && test_line_count = 1 err && test ! -e out
+'
+
+test_expect_success ROOT,GDB '--emit-oci clean-up stops at a mount point, with one warning, and ends' '
+    rm -rf out && test_when_finished "umount out/rootfs/a; rm -rf out" &&
+    timeout 60 gdb -q -batch -ex "catch syscall openat" -ex "condition 1 \$_streq((char *)\$rsi, \"nope\")" -ex run \
+        -ex "shell mount -t tmpfs none out/rootfs/a && touch out/rootfs/a/inside" -ex "delete 1" -ex continue \
+        --args "$BWRAPPER" --emit-oci out --dir /a --chmod 0777 /nope true >gdb.out 2>&1 &&
+    grep "can.t remove a: a mount point" gdb.out && test $(grep -c "can.t remove" gdb.out) -le 2 &&
+    test -f out/rootfs/a/inside
+'
+
 test_expect_success RUNSC 'runsc: a platform cache another sandbox rewrote is not believed' '
     cache=$XDG_CACHE_HOME/bwrapper/runsc-platform &&
     "$BWRAPPER" --runtime runsc $ROOT_ARGS true && test -f "$cache" &&
