@@ -253,8 +253,8 @@ test_expect_success RUNC 'the runtime'"'"'s state is never where the sandbox can
 
 test_expect_success RUNC 'a bind of / shows the host'"'"'s /tmp, never the bundle in bwrapper'"'"'s own tmpfs there' '
     echo host >"/tmp/bwrapper-t0910-$$" && test_when_finished "rm -f /tmp/bwrapper-t0910-$$" &&
-    "$BWRAPPER" --runtime runc --ro-bind / / sh -c "
-        cat /tmp/bwrapper-t0910-$$; ls -d /tmp/bwrapper-oci-* /tmp/*/config.json" >out 2>/dev/null;
+    "$BWRAPPER" --runtime runc --ro-bind / / --setenv TOKEN "t0910-$$" sh -c "
+        cat /tmp/bwrapper-t0910-$$; grep -l -r -s -D skip \$TOKEN /tmp/bwrapper-oci-* /tmp/host" >out;
     echo host >expect && test_cmp expect out && nothing_left
 '
 

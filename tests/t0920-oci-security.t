@@ -69,15 +69,18 @@ done
 # runc runs state.json's poststop at `delete`, crun config.json's.
 cat >attack.py <<'PY'
 import glob, json, os, sys
-marker = sys.argv[1]
+marker, token = sys.argv[1], sys.argv[2]
 hook = {"path": "/usr/bin/touch", "args": ["touch", marker]}
 found = 0
 for base in [os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"), "/tmp", "/dev/shm", "/var/tmp"]:
     for path in glob.glob(base + "/bwrapper-oci-*/config.json") + glob.glob(base + "/bwrapper-oci-*/state/*/*.json"):
         try:
             with open(path) as f:
-                j = json.load(f)
+                text = f.read()
+            j = json.loads(text)
         except (OSError, ValueError):
+            continue
+        if token not in text:  # another run's (other tests run alongside)
             continue
         found += 1
         if "process" in j:
@@ -94,9 +97,9 @@ for rt in runc crun; do
     test_expect_success $RT,DRIVE "$rt --pty: a same-user process cannot find or rewrite the bundle or state" '
         rm -f started go pwned &&
         { drive -- "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --dev /dev --bind "$(pwd)" /w --pty \
-            sh -c "touch /w/started; while [ ! -f /w/go ]; do sleep 0.05; done" & } &&
+            --setenv TOKEN "t0920-$$" sh -c "touch /w/started; while [ ! -f /w/go ]; do sleep 0.05; done" & } &&
         i=0 && while [ ! -f started ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done &&
-        /usr/bin/python3 attack.py "$(pwd)/pwned" >found; touch go; wait &&
+        /usr/bin/python3 attack.py "$(pwd)/pwned" "t0920-$$" >found; touch go; wait &&
         status_is 0 && echo 0 >expect && test_cmp expect found && test ! -e pwned && nothing_left
     '
 done
