@@ -1362,10 +1362,11 @@ static void remove_entries(int top)
         close(fds[i]);
 }
 
-/* What die() removes: set while a bundle or state exists. */
+/* The bundle directory; die() removes an emitted one (a run's goes with
+ * bwrapper's mount namespace, see make_private_dir). */
 static struct {
     const char *dir;    /* the bundle directory */
-    bool dir_made;      /* ours: remove it too, not just its contents */
+    bool dir_made;      /* --emit-oci made it: remove it too, not just its contents */
     int dir_fd;
 } made = {.dir_fd = -1};
 
@@ -1977,13 +1978,10 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, PARENT_DIED, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
 
-    /* The runtime's state lives in the bundle, so one removal takes both;
-     * made here, 0700, and checked to be a directory and not a symlink. */
-    struct stat st;
-    if (mkdirat(made.dir_fd, "state", 0700) < 0 || fstatat(made.dir_fd, "state", &st, AT_SYMLINK_NOFOLLOW) < 0)
+    /* The runtime's state lives in the bundle, out of every other
+     * process's reach with it (see make_private_dir). */
+    if (mkdirat(made.dir_fd, "state", 0700) < 0)
         die_errno("%s/state: can't create the runtime's state directory", made.dir);
-    if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
-        die("%s/state: not a directory of ours", made.dir);
     const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
     if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
         die_errno("/dev/null");
