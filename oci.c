@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
@@ -80,6 +82,7 @@ struct oci {
     bool userns;           /* a user namespace in the spec, with id mappings */
     uid_t real_uid, uid;   /* the caller's, and the command's */
     gid_t real_gid, gid;
+    bool own_userns;       /* the runtime runs in a user namespace of bwrapper's (see make_private_dir) */
     uint64_t caps;
     bool caps_inheritable;
 
@@ -118,11 +121,15 @@ static void add_text(json_t *array, const char *what, const char *s)
     json_array_append_new(array, text(what, s));
 }
 
+/* DIR and REST (relative, or "/..." as cut from a longer path) joined
+ * with one slash between: "/" and "/tmp" make "/tmp", not "//tmp". */
 static const char *path_join(void *mem, const char *dir, const char *rest)
 {
     if (*rest == '\0')
         return talloc_strdup(mem, dir);
-    return talloc_asprintf(mem, "%s%s%s", dir, strcmp(dir, "/") == 0 || *rest == '/' ? "" : "/", rest);
+    if (strcmp(dir, "/") == 0)
+        dir = "";
+    return talloc_asprintf(mem, "%s%s%s", dir, *rest == '/' ? "" : "/", rest);
 }
 
 /* PATH without ".", ".." and doubled slashes, absolute. */
@@ -327,10 +334,18 @@ static void describe_bind(struct oci *o, const struct step *s, const char *dest)
         add_options(m, (const char *const[]){"nodev", NULL});
     add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
     recursive_options(o, m);
+    /* runsc takes a mount at / for the root and its options from
+     * root.readonly alone: without it a read-only / is writable */
+    if (o->kind == RT_RUNSC && strcmp(dest, "/") == 0)
+        o->root_readonly = (s->flags & STEP_RO) != 0;
 }
 
 static void describe_overlay(struct oci *o, const struct step *s, const char *dest)
 {
+    /* runsc (as in Debian 12) skips a mount of type overlay without a
+     * word: the command would see what lies under it */
+    if (o->kind == RT_RUNSC)
+        die("%s: runsc ignores overlay mounts in a bundle; use --runtime runc or crun", s->option);
     struct mount_rec rec = {.cover = (s->flags & STEP_TMP) ? COVER_NEW : COVER_HOST};
     rec.host = talloc_array(o->mem, const char *, s->n_layers + 1);
     /* overlayfs lists the top layer first; the plan the bottom first.
@@ -527,6 +542,33 @@ static const char *resolve_parent(struct oci *o, const char *path)
     return path_join(o->mem, resolve(o, *norm ? norm : "/"), slash + 1);
 }
 
+/* Without a mount at /dev, runc and crun fill the container's /dev with
+ * device nodes and replace /dev/ptmx: where a host bind shows /dev that
+ * would be the host's /dev (--dev-bind / /).  A bind of that directory at
+ * /dev itself, as the mount showing it has it, keeps them out. */
+static void keep_runtime_out_of_host_dev(struct oci *o)
+{
+    const struct mount_rec *m = covering(o, "/dev");
+    if (o->kind == RT_RUNSC || m == NULL || m->cover != COVER_HOST || m->n_host == 0 || strcmp(m->dest, "/dev") == 0)
+        return;
+    if (strcmp(json_string_value(json_object_get(m->mount, "type")), "bind") != 0)
+        die("%s: the runtime would make device nodes in the host directories shown at /dev; add --dev /dev or "
+            "--tmpfs /dev", json_string_value(json_object_get(m->mount, "destination")));
+    const char *host = path_join(o->mem, m->host[0], "/dev"); /* m->dest can only be "/" */
+    struct stat st;
+    if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+        die("%s: the runtime would make device nodes in %s on the host; add --dev /dev or --tmpfs /dev",
+            json_string_value(json_object_get(m->mount, "destination")), host);
+    size_t i;
+    json_t *v;
+    json_array_foreach(o->mounts, i, v)
+        if (v == m->mount)
+            break;
+    json_array_insert_new(o->mounts, i + 1,
+                          json_pack("{s:s,s:s,s:s,s:o}", "destination", "/dev", "type", "bind", "source", host,
+                                    "options", json_deep_copy(json_object_get(m->mount, "options"))));
+}
+
 static void describe_step(struct oci *o, const struct step *s)
 {
     const char *dest = s->kind == STEP_SYMLINK ? resolve_parent(o, s->dest) : resolve(o, s->dest);
@@ -635,6 +677,7 @@ static void resolve_ids(struct oci *o)
     const struct plan *p = o->plan;
     o->real_uid = getuid();
     o->real_gid = getgid();
+    o->own_userns = o->real_uid != 0 && !p->emit_oci;
     o->ns = p->ns;
     /* Rootless runc and crun work only in a user namespace; runsc makes
      * its own, so none is asked of it. */
@@ -965,6 +1008,7 @@ static void describe_bundle(struct oci *o)
         struct step proc = {.kind = STEP_PROC, .option = "the runtime's /proc", .dest = "/proc"};
         describe_proc(o, &proc, "/proc");
     }
+    keep_runtime_out_of_host_dev(o);
     describe_users(o);
 
     json_t *c = o->config;
@@ -992,11 +1036,15 @@ static void describe_bundle(struct oci *o)
     }
     json_object_set_new(lnx, "namespaces", ns);
     if (o->userns) {
-        json_object_set_new(lnx, "uidMappings", id_map(o->uid, o->real_uid));
-        json_object_set_new(lnx, "gidMappings", id_map(o->gid, o->real_gid));
+        /* in bwrapper's own user namespace the caller is 0 */
+        json_object_set_new(lnx, "uidMappings", id_map(o->uid, o->own_userns ? 0 : o->real_uid));
+        json_object_set_new(lnx, "gidMappings", id_map(o->gid, o->own_userns ? 0 : o->real_gid));
     }
-    /* runsc filters system calls in its own kernel */
-    if (p->seccomp_profile && o->kind != RT_RUNSC)
+    /* runsc applies a bundle's seccomp profile only with --oci-seccomp,
+     * and then not every action: refused rather than dropped */
+    if (p->seccomp_profile && o->kind == RT_RUNSC)
+        die("--seccomp-profile: runsc ignores a bundle's seccomp profile; use --runtime runc or crun");
+    if (p->seccomp_profile)
         json_object_set_new(lnx, "seccomp", seccomp_profile_to_oci_json(p->seccomp_profile, o->caps));
     /* as `runc spec` sets them */
     json_object_set_new(lnx, "maskedPaths",
@@ -1085,6 +1133,43 @@ static int open_parent(void *mem, int dir_fd, const char *path, const char **nam
     return fd;
 }
 
+/* chmod NAME in PARENT, a file or directory this bundle made, through an
+ * fd: fchmodat follows a symlink put in its place (another sandbox may
+ * write in an --emit-oci directory), and a hard link to a file of the
+ * caller's would change that file. */
+static int chmod_made(int parent, const char *name, mode_t mode)
+{
+    int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    int r = fstat(fd, &st);
+    if (r == 0 && (S_ISLNK(st.st_mode) || (!S_ISDIR(st.st_mode) && st.st_nlink != 1))) {
+        errno = ELOOP;
+        r = -1;
+    }
+    if (r == 0) {
+        char proc[32];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        r = chmod(proc, mode);
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+/* A new file NAME in PARENT: never one found there (O_EXCL), which could
+ * be a hard link to a file of the caller's; a later step's file of the
+ * same name replaces the earlier one, as natively. */
+static int create_file(int parent, const char *name, mode_t mode)
+{
+    int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno == EEXIST && unlinkat(parent, name, 0) == 0)
+        fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    return fd;
+}
+
 static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struct parent_dirs *dirs)
 {
     const char *name;
@@ -1099,7 +1184,7 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
             die_errno("%s: can't create %s", f->option, f->path);
         break;
     case FILE_DATA: {
-        int fd = openat(parent, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, f->mode);
+        int fd = create_file(parent, name, f->mode);
         if (fd < 0 || write_all(fd, f->data, f->len) < 0 || fchmod(fd, f->mode) < 0)
             die_errno("%s: can't write %s", f->option, f->path);
         close(fd);
@@ -1110,7 +1195,7 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
             die_errno("%s: can't create the symlink %s", f->option, f->path);
         break;
     case FILE_CHMOD:
-        if (fchmodat(parent, name, f->mode, 0) < 0)
+        if (chmod_made(parent, name, f->mode) < 0)
             die_errno("%s: can't chmod %s", f->option, f->path);
         break;
     }
@@ -1210,53 +1295,78 @@ static int next_subdir(int fd, char *name)
     return n < 0 ? -1 : 0;
 }
 
+/* Whether the directory open at FD is on the mount of TOP's: clean-up
+ * never crosses into another filesystem (a bind the sandbox left). */
+static bool on_mount_of(int top, int fd)
+{
+    struct statx a, b;
+    if (statx(top, "", AT_EMPTY_PATH, STATX_MNT_ID, &a) < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &b) < 0)
+        return false;
+    if ((a.stx_mask & b.stx_mask & STATX_MNT_ID) && a.stx_mnt_id != b.stx_mnt_id)
+        return false;
+    return a.stx_dev_major == b.stx_dev_major && a.stx_dev_minor == b.stx_dev_minor;
+}
+
+/* How many directories remove_entries holds open, the top included. */
+#define REMOVE_DEPTH 32
+
 /* Remove everything below the directory open at TOP, without following
- * symlinks.  Not recursive, and with one directory open at a time: the
- * sandbox decides how deep the tree goes.  The way back up is "..", and
- * the names on the way down are kept on the heap. */
+ * symlinks or crossing mounts.  Only ever down, by fds opened from TOP:
+ * never by "..", which a process that moved a directory being emptied
+ * would steer out of the tree.  Not recursive, and with at most
+ * REMOVE_DEPTH directories open: the sandbox decides how deep the tree
+ * goes, so a directory found deeper is moved up under TOP and emptied
+ * from there.  Each step removes, moves or enters an entry; the first
+ * failure stops it with one warning, so nothing loops. */
 static void remove_entries(int top)
 {
+    int fds[REMOVE_DEPTH];
+    char names[REMOVE_DEPTH][NAME_MAX + 1]; /* names[i]: fds[i + 1] in fds[i] */
     char name[NAME_MAX + 1];
-    char **names = NULL;
     size_t depth = 0;
-    int fd = fcntl(top, F_DUPFD_CLOEXEC, 3);
-    for (int next; fd >= 0 && (next = next_subdir(fd, name)) >= 0;) {
-        if (next > 0) {
-            char **more = realloc(names, (depth + 1) * sizeof *names);
-            int sub = more ? open_to_empty(fd, name) : -1;
-            names = more ? more : names;
-            if (sub < 0 || (names[depth] = strdup(name)) == NULL) {
+    unsigned moved = 0;
+    if ((fds[0] = fcntl(top, F_DUPFD_CLOEXEC, 3)) < 0)
+        return;
+    for (int next; (next = next_subdir(fds[depth], name)) >= 0;) {
+        if (next > 0 && depth + 1 == REMOVE_DEPTH) {
+            char up[32];
+            int r;
+            do
+                snprintf(up, sizeof up, ".deep-%u", moved++);
+            while ((r = renameat2(fds[depth], name, fds[0], up, RENAME_NOREPLACE)) < 0 && errno == EEXIST);
+            if (r < 0) {
                 warn("can't remove %s: %s", name, strerror(errno));
+                break;
+            }
+        } else if (next > 0) {
+            int sub = open_to_empty(fds[depth], name);
+            if (sub < 0 || !on_mount_of(fds[0], sub)) {
+                warn("can't remove %s: %s", name, sub < 0 ? strerror(errno) : "a mount point");
                 if (sub >= 0)
                     close(sub);
                 break;
             }
-            depth++;
-            close(fd);
-            fd = sub;
+            memcpy(names[depth], name, sizeof name);
+            fds[++depth] = sub;
         } else if (depth > 0) {
-            int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            close(fd);
-            fd = up;
-            depth--;
-            if (fd >= 0 && unlinkat(fd, names[depth], AT_REMOVEDIR) < 0)
+            close(fds[depth--]);
+            if (unlinkat(fds[depth], names[depth], AT_REMOVEDIR) < 0 && errno != ENOENT) {
                 warn("can't remove %s: %s", names[depth], strerror(errno));
-            free(names[depth]);
+                break;
+            }
         } else {
             break;
         }
     }
-    while (depth > 0)
-        free(names[--depth]);
-    free(names);
-    if (fd >= 0)
-        close(fd);
+    for (size_t i = 0; i <= depth; i++)
+        close(fds[i]);
 }
 
-/* What die() removes: set while a bundle or state exists. */
+/* The bundle directory; die() removes an emitted one (a run's goes with
+ * bwrapper's mount namespace, see make_private_dir). */
 static struct {
     const char *dir;    /* the bundle directory */
-    bool dir_made;      /* ours: remove it too, not just its contents */
+    bool dir_made;      /* --emit-oci made it: remove it too, not just its contents */
     int dir_fd;
 } made = {.dir_fd = -1};
 
@@ -1461,77 +1571,189 @@ static int wait_runtime(const struct plan *p, pid_t pid, const sigset_t *set)
     }
 }
 
-/* How the sandbox would see host directory DIR: not at all, or through
- * mounts of the plan, read-only or writable.  With MASK, cover it at each
- * place it shows with an empty read-only tmpfs. */
-enum exposure { HIDDEN, SHOWN_RO, SHOWN_RW };
-
-static enum exposure exposure_of(struct oci *o, const char *dir, bool mask)
+/* The places inside where a bind of the plan shows host directory DIR,
+ * as the top mount there.  With SOURCE, bind SOURCE at each of them, with
+ * the options of the bind showing DIR, right after it: what the sandbox
+ * sees there is then SOURCE, whatever bwrapper mounted on DIR in its own
+ * namespace.  Overlays never show what is mounted below a layer. */
+static unsigned show_again(struct oci *o, const char *dir, const char *source)
 {
-    enum exposure e = HIDDEN;
-    for (size_t i = 0, n = o->n_recs; i < n; i++) {
-        /* again after each mask: adding one moves the records */
-        /* a tmp-overlay's layers show through it too (read-only) */
-        for (size_t k = 0; k < o->recs[i].n_host; k++) {
-            const struct mount_rec *r = &o->recs[i];
-            if (!at_or_below(dir, r->host[k]))
-                continue;
-            const char *inside =
-                path_join(o->mem, r->dest, dir + (strcmp(r->host[k], "/") == 0 ? 0 : strlen(r->host[k])));
-            if (covering(o, inside) != r)
-                continue;
-            enum exposure here = r->cover == COVER_NEW || has_option(r->mount, "ro") ? SHOWN_RO : SHOWN_RW;
-            e = here > e ? here : e;
-            if (mask)
-                add_options(add_mount(o, NULL, inside, "tmpfs", "tmpfs", COVER_NEW),
-                            (const char *const[]){"ro", "nosuid", "nodev", "noexec", "mode=000", "size=4k", NULL});
-        }
+    unsigned shown = 0;
+    for (size_t i = 0; i < o->n_recs; i++) {
+        const struct mount_rec *r = &o->recs[i];
+        if (r->n_host == 0 || strcmp(json_string_value(json_object_get(r->mount, "type")), "bind") != 0 ||
+            !at_or_below(dir, r->host[0]))
+            continue;
+        const char *inside = path_join(o->mem, r->dest, dir + (strcmp(r->host[0], "/") == 0 ? 0 : strlen(r->host[0])));
+        if (covering(o, inside) != r)
+            continue;
+        shown++;
+        if (source == NULL)
+            continue;
+        size_t k;
+        json_t *v;
+        json_array_foreach(o->mounts, k, v)
+            if (v == r->mount)
+                break;
+        json_array_insert_new(o->mounts, k + 1,
+                              json_pack("{s:o,s:s,s:o,s:o}", "destination", text("--runtime", inside), "type", "bind",
+                                        "source", text("--runtime", source), "options",
+                                        json_deep_copy(json_object_get(r->mount, "options"))));
     }
-    return e;
+    return shown;
 }
 
-/* The bundle directory: private (0700), under $XDG_RUNTIME_DIR when it is
- * ours, else /tmp, /dev/shm or /var/tmp.  The runtime's state lives in
- * it, and `NAME delete` runs the hooks that state names on the host: so
- * never where the sandbox could write, and hidden where it could see. */
+/* Whether a mount of the plan takes a host path at or below DIR: the
+ * runtime must find it there, not under the bundle's tmpfs. */
+static bool plan_uses(struct oci *o, const char *dir)
+{
+    for (size_t i = 0; i < o->n_recs; i++) {
+        json_t *m = o->recs[i].mount;
+        const char *src = json_string_value(json_object_get(m, "source"));
+        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src == '/' &&
+            at_or_below(src, dir))
+            return true;
+        for (size_t k = 0; k < o->recs[i].n_host; k++)
+            if (at_or_below(o->recs[i].host[k], dir))
+                return true;
+        size_t n;
+        json_t *v;
+        json_array_foreach(json_object_get(m, "options"), n, v) {
+            const char *eq = strchr(json_string_value(v), '=');
+            if (strncmp(json_string_value(v), "workdir=", 8) == 0 && at_or_below(eq + 1, dir))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Whether no one but root can rename DIR (a real path) or a directory
+ * above it: each one above is root's and writable by root alone.  A tmpfs
+ * mounted there stays there; one mounted on a directory of the caller's
+ * could be moved away and a symlink put in its place. */
+static bool fixed_in_place(const char *dir)
+{
+    char *copy = talloc_strdup(NULL, dir);
+    bool fixed = true;
+    for (char *slash = copy; fixed && (slash = strchr(slash, '/')) && slash[1]; slash++) {
+        char keep = slash[1];
+        slash[1] = '\0';
+        struct stat st;
+        fixed = lstat(copy, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022);
+        slash[1] = keep;
+    }
+    talloc_free(copy);
+    return fixed;
+}
+
+static void write_proc_self(const char *file, const char *text)
+{
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || close(fd) < 0)
+        die_errno("--runtime: can't write %s", file);
+}
+
+/* A mount namespace of bwrapper's own, which the runtime inherits; a user
+ * namespace too unless root, where the caller is 0 (the runtime then runs
+ * rootless inside it, as runc and crun do in a user namespace). */
+static void enter_own_mount_ns(const struct oci *o)
+{
+    if (unshare(o->own_userns ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS) < 0)
+        die_errno("--runtime: can't make a mount namespace for the bundle");
+    if (o->own_userns) {
+        char map[64];
+        write_proc_self("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)o->real_uid);
+        write_proc_self("/proc/self/uid_map", map);
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)o->real_gid);
+        write_proc_self("/proc/self/gid_map", map);
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        die_errno("--runtime: can't make the mount namespace private");
+}
+
+/* The bundle directory.  Its config.json, and the runtime's state kept in
+ * it, name hooks the runtime runs on the host (at `run`, and at `delete`
+ * from state.json), and its rootfs/ is what the runtime pivots into: no
+ * other process may change them, and a process of the same user (another
+ * sandbox given --rw /tmp) passes any mode.  So the bundle is where no
+ * path of anyone else's leads:
+ *
+ * - bwrapper takes a mount namespace of its own (enter_own_mount_ns),
+ *   which the runtime and its `delete` inherit, and in it mounts a tmpfs
+ *   over a base directory ($XDG_RUNTIME_DIR, /tmp, /dev/shm, /var/tmp)
+ *   and makes the bundle there: no other namespace sees that tmpfs, and
+ *   the directories above the base are root's (fixed_in_place), so no one
+ *   can move it and put a symlink in its way.  Nothing is left on the
+ *   host: the tmpfs ends with the namespace, however bwrapper ends.
+ * - The base holds no host path a mount of the plan takes (plan_uses):
+ *   the runtime finds those in bwrapper's namespace.
+ * - Where a bind of the plan shows the base (--ro-bind / /), the host's
+ *   base, cloned into the tmpfs before it covered it, is bound on top
+ *   (show_again): the sandbox sees what it would natively, never the
+ *   bundle.  A command that may unmount (CAP_SYS_ADMIN in a user
+ *   namespace of its own) could take that bind away: then a base the
+ *   sandbox does not see at all is needed.
+ *
+ * A process that shares the host's pid namespace (a sandbox without
+ * --unshare-pid) can reach the runtime's /proc/PID/root, as it can ptrace
+ * the user's processes: no sandbox keeps that one from the user. */
 static const char *make_private_dir(struct oci *o, void *mem)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
-    struct stat st;
-    /* ours, and no one else may rename what is in it */
-    if (xdg == NULL || *xdg != '/' || lstat(xdg, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-        ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
-        xdg = NULL;
-    const char *bases[] = {xdg, "/tmp", "/dev/shm", "/var/tmp"};
-    /* a sandbox that may unmount (CAP_SYS_ADMIN in a user namespace of its
-     * own) could take a mask away */
+    const char *bases[] = {xdg && *xdg == '/' ? xdg : NULL, "/tmp", "/dev/shm", "/var/tmp"};
     bool unmasks = o->userns && (o->caps & ((uint64_t)1 << CAP_SYS_ADMIN));
     const char *base = NULL;
     for (size_t i = 0; i < N_ELEMENTS(bases) && base == NULL; i++) {
         char *real = bases[i] ? realpath(bases[i], NULL) : NULL;
-        enum exposure e = real ? exposure_of(o, real, false) : SHOWN_RW;
-        if (e == HIDDEN || (e == SHOWN_RO && !unmasks))
-            base = bases[i];
+        struct stat st;
+        if (real && stat(real, &st) == 0 && S_ISDIR(st.st_mode) && fixed_in_place(real) && !plan_uses(o, real) &&
+            !(unmasks && show_again(o, real, NULL)))
+            base = talloc_strdup(mem, real);
         free(real);
     }
     if (base == NULL)
-        die("--runtime: the sandbox could change the runtime's state in each of $XDG_RUNTIME_DIR, /tmp, "
-            "/dev/shm and /var/tmp (a writable bind shows it%s); hide one of them, e.g. with --tmpfs /tmp",
-            unmasks ? ", or CAP_SYS_ADMIN could unmount a read-only one" : "");
-    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", base);
+        die("--runtime: no place for the bundle: each of $XDG_RUNTIME_DIR, /tmp, /dev/shm and /var/tmp is "
+            "taken by a mount of the sandbox%s, or is not root's to keep in place; hide one of them, e.g. with "
+            "--tmpfs /tmp", unmasks ? " or shown to a command that may unmount (CAP_SYS_ADMIN)" : "");
+    enter_own_mount_ns(o);
+    const char *host = talloc_asprintf(mem, "%s/host", strcmp(base, "/") == 0 ? "" : base);
+    bool shown = show_again(o, base, NULL) > 0;
+    int clone = shown ? open_tree(AT_FDCWD, base, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE) : -1;
+    if ((shown && clone < 0) || mount("tmpfs", base, "tmpfs", MS_NOSUID, "mode=0700") < 0 ||
+        (shown && (mkdir(host, 0700) < 0 || move_mount(clone, "", AT_FDCWD, host, MOVE_MOUNT_F_EMPTY_PATH) < 0)))
+        die_errno("--runtime: can't mount a private tmpfs on %s", base);
+    if (shown) {
+        close(clone);
+        show_again(o, base, host);
+    }
+    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", strcmp(base, "/") == 0 ? "" : base);
     if (mkdtemp(dir) == NULL)
-        die_errno("can't create a bundle directory in %s", base);
-    char *real = realpath(dir, NULL);
-    if (real == NULL)
-        die_errno("%s", dir);
-    (void)exposure_of(o, real, true);
-    free(real);
+        die_errno("--runtime: can't make the bundle directory %s", dir);
     return dir;
+}
+
+static const char *const runsc_platforms[] = {"systrap", "ptrace"};
+
+/* The platform cached in the file open at FD for runsc KEY, or NULL.  The
+ * file is in the caller's home, where a sandbox given --rw ~/.cache can
+ * write anything, or leave a FIFO that would block: only a regular file
+ * naming one of the two platforms counts. */
+static const char *cached_platform(void *mem, int fd, const char *key)
+{
+    struct stat st;
+    char *text = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PATH_MAX + 64
+                     ? read_fd_all(mem, fd, NULL)
+                     : NULL;
+    for (size_t i = 0; text && i < N_ELEMENTS(runsc_platforms); i++)
+        if (strcmp(text, talloc_asprintf(mem, "%s %s\n", key, runsc_platforms[i])) == 0)
+            return runsc_platforms[i];
+    return NULL;
 }
 
 /* runsc's platform: systrap where it works, else ptrace; the answer is
  * kept per user (and per runsc binary) so later runs skip the probe. */
-static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const char *state,
+static const char *runsc_platform(void *mem, const struct oci *o, int exe_fd, const char *exe, const char *state,
                                   const sigset_t *old_mask)
 {
     struct stat st;
@@ -1543,39 +1765,38 @@ static const char *runsc_platform(void *mem, int exe_fd, const char *exe, const 
     const char *cache = cache_home && *cache_home == '/' ? talloc_asprintf(mem, "%s/bwrapper", cache_home)
                         : home && *home == '/'           ? talloc_asprintf(mem, "%s/.cache/bwrapper", home)
                                                          : NULL;
-    const char *file = cache ? talloc_asprintf(mem, "%s/runsc-platform", cache) : NULL;
-    char line[PATH_MAX + 64] = "";
-    FILE *f = file ? fopen(file, "re") : NULL;
-    if (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *sp = strrchr(line, ' ');
-        if (sp && strncmp(line, key, strlen(key)) == 0 && sp == line + strlen(key)) {
-            fclose(f);
-            return talloc_strdup(mem, sp + 1);
-        }
-    }
-    if (f)
-        fclose(f);
-    const char *chosen = "ptrace";
-    const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
-                          getuid() == 0 ? "do" : "--rootless", getuid() == 0 ? "true" : "do",
-                          getuid() == 0 ? NULL : "true", NULL};
-    int st_probe;
-    pid_t pid = spawn(exe_fd, argv, true, old_mask, false, -1);
-    if (waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0)
-        chosen = "systrap";
-    if (cache) {
-        /* best effort: without a cache the next run probes again */
+    if (cache) { /* best effort: without a cache each run probes */
         char *parent = talloc_strndup(mem, cache, (size_t)(strrchr(cache, '/') - cache));
         mkdir(parent, 0700);
         mkdir(cache, 0700);
-        char *tmp = talloc_asprintf(mem, "%s.%d", file, (int)getpid());
-        FILE *out = fopen(tmp, "wxe");
-        if (out && fprintf(out, "%s %s\n", key, chosen) > 0 && fclose(out) == 0)
-            rename(tmp, file);
-        else if (out)
-            fclose(out);
-        unlink(tmp);
+    }
+    int dir_fd = cache ? open(cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int fd = dir_fd >= 0 ? openat(dir_fd, "runsc-platform", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+    const char *chosen = cached_platform(mem, fd, key);
+    if (fd >= 0)
+        close(fd);
+    if (chosen) {
+        close(dir_fd);
+        return chosen;
+    }
+    bool rootless = o->real_uid != 0;
+    const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
+                          rootless ? "--rootless" : "do", rootless ? "do" : "true", rootless ? "true" : NULL, NULL};
+    int st_probe;
+    pid_t pid = spawn(exe_fd, argv, true, old_mask, false, -1);
+    chosen = waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0 ? "systrap"
+                                                                                                    : "ptrace";
+    if (dir_fd >= 0) {
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "runsc-platform.%d", (int)getpid());
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        const char *line = talloc_asprintf(mem, "%s %s\n", key, chosen);
+        if (fd >= 0) {
+            bool written = write_all(fd, line, strlen(line)) == 0;
+            if (close(fd) < 0 || !written || renameat(dir_fd, tmp, dir_fd, "runsc-platform") < 0)
+                unlinkat(dir_fd, tmp, 0);
+        }
+        close(dir_fd);
     }
     return chosen;
 }
@@ -1757,17 +1978,14 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, PARENT_DIED, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
 
-    /* The runtime's state lives in the bundle, so one removal takes both;
-     * made here, 0700, and checked to be a directory and not a symlink. */
-    struct stat st;
-    if (mkdirat(made.dir_fd, "state", 0700) < 0 || fstatat(made.dir_fd, "state", &st, AT_SYMLINK_NOFOLLOW) < 0)
+    /* The runtime's state lives in the bundle, out of every other
+     * process's reach with it (see make_private_dir). */
+    if (mkdirat(made.dir_fd, "state", 0700) < 0)
         die_errno("%s/state: can't create the runtime's state directory", made.dir);
-    if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
-        die("%s/state: not a directory of ours", made.dir);
     const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
     if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
         die_errno("/dev/null");
-    const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, exe_fd, exe, state, &old) : NULL;
+    const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, o, exe_fd, exe, state, &old) : NULL;
     const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
 
     int console = -1;
@@ -1846,15 +2064,16 @@ int oci_run(const struct plan *p)
     }
     describe_bundle(&o);
 
-    /* Only now is anything created; from here on die() removes it. */
+    /* Only now is anything created; from here on die() removes an
+     * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
+     * namespace, which goes with it. */
     if (p->emit_oci) {
         made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
+        die_cleanup = remove_made;
     } else {
         made.dir = make_private_dir(&o, keep);
-        made.dir_made = true;
         made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
-    die_cleanup = remove_made;
     if (made.dir_fd < 0)
         die_errno("%s", made.dir);
     rebase_bundle(&o, made.dir);
@@ -1877,7 +2096,7 @@ int oci_run(const struct plan *p)
         made.dir_fd = -1;
     } else {
         status = run_bundle(&o, exe_fd, exe);
-        remove_made();
+        close(made.dir_fd);
         close(exe_fd);
     }
     die_cleanup = NULL;
@@ -1888,6 +2107,12 @@ int oci_run(const struct plan *p)
 void oci_init(char *const *argv)
 {
     close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
+    /* The command runs as our uid: dumpable, we would be its to ptrace
+     * and to write into through /proc/1/mem, outside its --rlimit (which
+     * the runtime set on us, pid 1, before the command inherits it).  The
+     * command's exec makes it dumpable again; we stay as we are. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        die_errno("--oci-init: prctl(PR_SET_DUMPABLE)");
     if (argv[0] == NULL)
         die("--oci-init: no command");
     sigset_t all, old;

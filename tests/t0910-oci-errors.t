@@ -251,16 +251,17 @@ test_expect_success RUNC 'the runtime'"'"'s state is never where the sandbox can
     test_must_be_empty out && nothing_left
 '
 
-test_expect_success RUNC 'where the sandbox can only see it, the bundle is masked' '
-    "$BWRAPPER" --runtime runc $ROOT_ARGS --ro-bind "$XDG_RUNTIME_DIR" /x sh -c "
-        ls -d /x/bwrapper-oci-*; cat /x/*/config.json; ls -A /x/*/" >out 2>/dev/null &&
-    grep -c . out >lines && echo 1 >expect && test_cmp expect lines && nothing_left
+test_expect_success RUNC 'a bind of / shows the host'"'"'s /tmp, never the bundle in bwrapper'"'"'s own tmpfs there' '
+    echo host >"/tmp/bwrapper-t0910-$$" && test_when_finished "rm -f /tmp/bwrapper-t0910-$$" &&
+    "$BWRAPPER" --runtime runc --ro-bind / / --setenv TOKEN "t0910-$$" sh -c "
+        cat /tmp/bwrapper-t0910-$$; grep -l -r -s -D skip \$TOKEN /tmp/bwrapper-oci-* /tmp/host" >out;
+    echo host >expect && test_cmp expect out && nothing_left
 '
 
-test_expect_success RUNC 'with every place for the state writable inside, bwrapper refuses to start' '
+test_expect_success RUNC 'with every place for the bundle taken by a mount of the sandbox, bwrapper refuses to start' '
     test_must_fail "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$XDG_RUNTIME_DIR" /a --bind /tmp /b \
         --bind /dev/shm /c --bind /var/tmp /d true 2>err &&
-    grep "could change the runtime'"'"'s state" err && nothing_left
+    grep "no place for the bundle" err && nothing_left
 '
 
 for opt in "--timeout 5" --die-with-parent --new-session "--runtime-flag --debug"; do
