@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -492,58 +491,55 @@ static _Noreturn void run_child(struct launch *l)
 
 /* ---- outside: the monitor ---- */
 
-static json_t *status_object(const struct launch *l, pid_t child)
+/* bwrap's documents, byte for byte (scripts grep them): SEP is ",\n    "
+ * for --info-fd's indented one, ", " for --json-status-fd's line.  Only
+ * integers go in, so printf is all the JSON this needs. */
+static char *status_document(void *mem, const struct launch *l, pid_t child, const char *sep)
 {
     static const struct { unsigned ns; const char *name; } ids[] = {
         {NS_CGROUP, "cgroup"}, {NS_IPC, "ipc"}, {0, "mnt"}, {NS_NET, "net"}, {NS_PID, "pid"}, {NS_UTS, "uts"},
     };
-    json_t *o = json_object();
-    json_object_set_new(o, "child-pid", json_integer(child));
+    bool indented = sep[1] == '\n';
+    char *doc = talloc_asprintf(mem, "{%s\"child-pid\": %d", indented ? "\n    " : " ", (int)child);
     for (size_t i = 0; i < N_ELEMENTS(ids); i++) {
+        char path[64];
+        struct stat st;
         if (ids[i].ns && !(l->ns & ids[i].ns))
             continue;
-        char path[64], key[32];
-        struct stat st;
         snprintf(path, sizeof path, "/proc/%d/ns/%s", child, ids[i].name);
-        snprintf(key, sizeof key, "%s-namespace", ids[i].name);
         if (stat(path, &st) == 0)
-            json_object_set_new(o, key, json_integer((json_int_t)st.st_ino));
+            doc = talloc_asprintf_append(doc, "%s\"%s-namespace\": %ju", sep, ids[i].name, (uintmax_t)st.st_ino);
     }
-    return o;
+    return talloc_asprintf_append(doc, indented ? "\n}\n" : " }\n");
 }
 
-static void write_json(int fd, json_t *o, size_t flags)
+static void write_status(int fd, const char *doc)
 {
-    char *text = json_dumps(o, flags);
-    if (text == NULL || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0)
-        die_errno("can't write status to fd %d", fd);
-    free(text);
+    if (write_all(fd, doc, strlen(doc)) < 0)
+        die_errno("Write to info_fd (fd %d)", fd);
 }
 
 static void report_start(const struct launch *l, pid_t child)
 {
     const struct plan *p = l->plan;
-    if (p->info_fd == -1 && p->json_status_fd == -1)
-        return;
-    json_t *o = status_object(l, child);
+    void *mem = talloc_new(NULL);
     if (p->info_fd != -1) {
-        write_json(p->info_fd, o, JSON_INDENT(4));
+        write_status(p->info_fd, status_document(mem, l, child, ",\n    "));
         close(p->info_fd);
     }
     if (p->json_status_fd != -1)
-        write_json(p->json_status_fd, o, JSON_COMPACT);
-    json_decref(o);
+        write_status(p->json_status_fd, status_document(mem, l, child, ", "));
+    talloc_free(mem);
 }
 
 static void report_exit(const struct launch *l, int status)
 {
-    char c[2];
+    char c[2], doc[64];
     /* One byte: exec happened.  None: set-up failed; two: exec failed. */
     if (l->plan->json_status_fd == -1 || read(l->exec_pipe[0], c, sizeof c) != 1)
         return;
-    json_t *o = json_pack("{s:i}", "exit-code", status);
-    write_json(l->plan->json_status_fd, o, JSON_COMPACT);
-    json_decref(o);
+    snprintf(doc, sizeof doc, "{ \"exit-code\": %d }\n", status);
+    write_status(l->plan->json_status_fd, doc);
     close(l->plan->json_status_fd);
 }
 
