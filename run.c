@@ -206,7 +206,7 @@ static void enter_nested_userns(const struct launch *l)
         close(fd);
     }
     if (unshare(CLONE_NEWUSER) < 0)
-        die_errno("can't create a nested user namespace");
+        die_errno("unshare user ns");
     write_id_maps(l->proc_fd, l->uid, l->setup_uid, l->gid, l->setup_gid, false);
 }
 
@@ -420,7 +420,7 @@ static _Noreturn void run_child(struct launch *l)
     };
     build_root(p, &opts);
     if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
-        die_errno("sethostname %s", p->hostname);
+        die_errno("Can't set hostname to %s", p->hostname);
     if (p->userns2_fd != -1 && setns(p->userns2_fd, CLONE_NEWUSER) < 0)
         die_errno("Setting userns2 failed");
     if (l->nested_userns)
@@ -458,7 +458,7 @@ static _Noreturn void run_child(struct launch *l)
     if (l->reaper) {
         pid_t pid = fork();
         if (pid < 0)
-            die_errno("fork");
+            die_errno("Can't fork for pid 1");
         if (pid > 0)
             reap(l, pid);
     }
@@ -516,7 +516,7 @@ static char *status_document(void *mem, const struct launch *l, pid_t child, con
 static void write_status(int fd, const char *doc)
 {
     if (write_all(fd, doc, strlen(doc)) < 0)
-        die_errno("Write to info_fd (fd %d)", fd);
+        die_errno("Write to info_fd");
 }
 
 static void report_start(const struct launch *l, pid_t child)
@@ -691,7 +691,7 @@ static struct pty_relay *start_relay(struct launch *l, int pidfd, void *mem)
 static void make_pipe(int fds[2])
 {
     if (pipe2(fds, O_CLOEXEC) < 0)
-        die_errno("pipe");
+        die_errno("pipe2()");
 }
 
 int run_plan(const struct plan *p)
@@ -707,13 +707,13 @@ int run_plan(const struct plan *p)
     l.seccomp = seccomp_prepare(mem, p, l.caps);
 
     if ((l.ns & NS_USER) && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-        die_errno("can't open /proc");
+        die_errno("Can't open /proc");
     if (p->info_fd != -1 || p->json_status_fd != -1 || p->userns_block_fd != -1 || p->pidns_fd != -1)
         make_pipe(l.go_pipe);
     if (p->json_status_fd != -1)
         make_pipe(l.exec_pipe);
     if (l.reaper && (l.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
-        die_errno("eventfd");
+        die_errno("eventfd()");
     /* With no new /dev there is no devpts of the sandbox's own; a pty from
      * the caller's /dev/ptmx is the one whose /dev/pts/N shows inside when
      * /dev is bound, and opening it here works even where the sandbox

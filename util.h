@@ -31,10 +31,18 @@ extern void (*die_cleanup)(void);
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, with ": strerror(errno)" appended. */
 _Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* bwrap's message first, then bwrapper's CONTEXT (the option and its
+ * arguments) at the end: "bwrapper: Can't mkdir /x: Permission denied
+ * (--dir /x)". */
+_Noreturn void die_in(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void die_errno_in(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Read all of fd into a NUL-terminated talloc buffer; NULL on error. */
 char *read_fd_all(void *mem_ctx, int fd, size_t *len);
+/* The same, but NULL with errno EFBIG once more than MAX bytes come: an
+ * endless fd must not take all memory. */
+char *read_fd_at_most(void *mem_ctx, int fd, size_t max, size_t *len);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 
