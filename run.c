@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -56,6 +57,8 @@ struct launch {
     int event_fd;            /* reaper -> monitor: the command's exit status + 1 */
     int pty_sock[2];         /* --pty with a new /dev: sandbox -> monitor, the pty's controller */
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
+    int monitor_pidfd;       /* the monitor, for the sandbox to die with it */
+    sigset_t old_mask;       /* the caller's signal mask, for the command */
 };
 
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
@@ -135,6 +138,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->event_fd = -1;
     l->pty_sock[0] = l->pty_sock[1] = -1;
     l->pty_controller = l->pty_replica = -1;
+    l->monitor_pidfd = -1;
 }
 
 static unsigned clone_flags(const struct launch *l)
@@ -247,6 +251,20 @@ static void die_with_parent(const struct plan *p)
         die_errno("prctl(PR_SET_PDEATHSIG)");
 }
 
+/* No orphans, whatever --die-with-parent says: the sandbox dies with the
+ * monitor, even when the monitor is SIGKILLed (bwrap leaves it running).
+ * The monitor may have died before the signal was armed: its pidfd says.
+ * The reaper dying ends its pid namespace; a command behind a reaper arms
+ * the signal for the reaper (the monitor's pidfd is then only checked). */
+static void die_with_monitor(const struct launch *l)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        die_errno("prctl(PR_SET_PDEATHSIG)");
+    struct pollfd monitor = {.fd = l->monitor_pidfd, .events = POLLIN};
+    if (l->monitor_pidfd >= 0 && poll(&monitor, 1, 0) > 0)
+        _exit(1);
+}
+
 /* pid 1: hold the lock files, reap everything, report the command's exit
  * status as soon as it has one, and leave when the last process has. */
 /* Close every fd above stderr except the two in KEEP (-1 for none). */
@@ -293,13 +311,36 @@ static void forward_to_all(int sig)
     kill(-1, sig);
 }
 
-/* --pty: SIGINT, SIGTERM, SIGHUP and SIGQUIT forwarded by the monitor are for the
- * command; pid 1 would ignore them, another reaper die of them. */
+/* The signals the monitor passes on are for the command; pid 1 would
+ * ignore them, another reaper die of them. */
 static volatile pid_t reaped_command;
 
-static void forward_to_command(int sig)
+static void forward_to_command(int sig, siginfo_t *info, void *context)
 {
-    kill(reaped_command, sig);
+    (void)context;
+    /* A terminal's signal reached its whole foreground process group, the
+     * command included: passed on, it would arrive twice. */
+    if (info->si_code != SI_KERNEL)
+        kill(reaped_command, sig);
+}
+
+/* The reaper takes the forwarded signals only now: they were blocked
+ * since before the clone, so none is lost before the command exists. */
+static void reaper_forwards_signals(const struct launch *l, pid_t command)
+{
+    sigset_t set;
+    forwarded_signals(&set);
+    reaped_command = command;
+    struct sigaction sa = {.sa_sigaction = forward_to_command, .sa_flags = SA_RESTART | SA_SIGINFO};
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&set, sig) == 1)
+            sigaction(sig, &sa, NULL);
+    /* --timeout: everything in the namespace, the command included. */
+    if (l->plan->timeout_ms) {
+        struct sigaction all = {.sa_handler = forward_to_all, .sa_flags = SA_RESTART};
+        sigaction(SIGTERM, &all, NULL);
+    }
+    sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
 }
 
 static _Noreturn void reap(const struct launch *l, pid_t command)
@@ -318,20 +359,10 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
         if (fcntl(fd, F_SETLK, &lock) < 0)
             die_errno("Unable to lock file %s", p->lock_files[i]);
     }
-    die_with_parent(p);
-    if (p->pty) {
-        reaped_command = command;
-        struct sigaction sa = {.sa_handler = forward_to_command, .sa_flags = SA_RESTART};
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGQUIT, &sa, NULL);
-    }
-    /* Everything in the namespace, the command included. */
-    if (p->timeout_ms) {
-        struct sigaction sa = {.sa_handler = forward_to_all, .sa_flags = SA_RESTART};
-        sigaction(SIGTERM, &sa, NULL);
-    }
+    /* armed again: changing credentials may have disarmed it */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        die_errno("prctl(PR_SET_PDEATHSIG)");
+    reaper_forwards_signals(l, command);
     seccomp_install(l->seccomp);
     int status = 1;
     for (;;) {
@@ -399,7 +430,7 @@ static _Noreturn void run_child(struct launch *l)
     }
     /* After the go-ahead: with --pidns we are reparented to the monitor
      * first, and a reparenting counts as a parent's death. */
-    die_with_parent(p);
+    die_with_monitor(l);
     if ((l->ns & NS_USER) && p->userns_block_fd == -1)
         write_id_maps(l->proc_fd, l->setup_uid, l->real_uid, l->setup_gid, l->real_gid, true);
     if (p->userns_fd != -1) {
@@ -469,9 +500,12 @@ static _Noreturn void run_child(struct launch *l)
      * terminal's; the reaper stays out of it. */
     if (p->pty)
         pty_become_session();
-    die_with_parent(p);
     apply_rlimits(p);
     caps_apply(l->caps, l->caps_inheritable);
+    /* Last, as changing credentials disarms it; relative to the reaper
+     * when there is one. */
+    die_with_monitor(l);
+    sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
     /* Last, so the filters need not allow anything set-up does. */
     seccomp_install(l->seccomp);
 
@@ -543,10 +577,38 @@ static void report_exit(const struct launch *l, int status)
     close(l->plan->json_status_fd);
 }
 
-/* RELAY (--pty, or NULL) is kept going meanwhile. */
-static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay)
+/* Without --pty (whose relay does it): the signals that would end bwrapper
+ * were blocked before the clone and go to the sandbox instead (bwrap dies
+ * of them and leaves the command running).  -1 under --pty. */
+static int take_forwarded_signals(const struct launch *l)
 {
-    struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
+    if (l->plan->pty)
+        return -1;
+    sigset_t set;
+    forwarded_signals(&set);
+    int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0)
+        die_errno("Can't create signalfd");
+    return fd;
+}
+
+static void pass_on_signals(const struct launch *l, int sigfd, int pidfd)
+{
+    struct signalfd_siginfo si;
+    while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        /* A terminal's signal reached its whole foreground process group,
+         * the sandbox included unless it has a session of its own. */
+        if (si.ssi_code == SI_KERNEL && !l->plan->new_session)
+            continue;
+        (void)syscall(SYS_pidfd_send_signal, pidfd, (int)si.ssi_signo, NULL, 0);
+    }
+}
+
+/* RELAY (--pty, or NULL) is kept going meanwhile; SIGFD (or -1) has
+ * the signals to pass on. */
+static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay, int sigfd)
+{
+    struct pollfd fds[3 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
     struct timeout timeout = timeout_start(l->plan->timeout_ms);
     for (;;) {
         /* The reaper's report comes first: pid 1 often exits right after
@@ -570,16 +632,19 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
             continue;
         }
         fds[1] = (struct pollfd){.fd = timeout.expired ? -1 : l->event_fd, .events = POLLIN};
-        nfds_t n = relay ? 2 + pty_relay_poll_fds(relay, fds + 2) : 2;
+        fds[2] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+        nfds_t n = relay ? 3 + pty_relay_poll_fds(relay, fds + 3) : 3;
         if (poll(fds, n, wait) < 0) {
             if (errno != EINTR)
                 die_errno("poll");
             continue;
         }
+        if (sigfd >= 0)
+            pass_on_signals(l, sigfd, pidfd);
         /* Once every replica is closed only the status is still to come,
          * but signals are still taken and passed on. */
         if (relay)
-            (void)pty_relay_handle(relay, fds + 2);
+            (void)pty_relay_handle(relay, fds + 3);
     }
 }
 
@@ -731,6 +796,14 @@ int run_plan(const struct plan *p)
         }
         close(p->userns_fd);
     }
+    /* Blocked before the clone, so that none is lost (or ends bwrapper)
+     * before someone passes it on; the sandbox unblocks them for the
+     * command. */
+    sigset_t forwarded;
+    forwarded_signals(&forwarded);
+    sigprocmask(SIG_BLOCK, &forwarded, &l.old_mask);
+    if ((l.monitor_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
+        die_errno("pidfd_open");
     int pidfd = -1;
     pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
     if (child < 0 && errno == EPERM && (l.ns & NS_USER))
@@ -746,6 +819,7 @@ int run_plan(const struct plan *p)
     close_fd(&l.proc_fd);
     close_fd(&l.pty_sock[1]);
     close_fd(&l.pty_replica);
+    close_fd(&l.monitor_pidfd);
     die_with_parent(p);
     report_start(&l, child);
     if (p->userns_block_fd != -1) {
@@ -756,7 +830,9 @@ int run_plan(const struct plan *p)
     }
     close_fd(&l.go_pipe[1]);
     struct pty_relay *relay = p->pty ? start_relay(&l, pidfd, mem) : NULL;
-    int status = wait_child(&l, pidfd, child, relay);
+    int sigfd = take_forwarded_signals(&l);
+    int status = wait_child(&l, pidfd, child, relay, sigfd);
+    close_fd(&sigfd);
     if (relay != NULL)
         pty_relay_end(relay);
     report_exit(&l, status);

@@ -270,6 +270,17 @@ bool selinux_enabled(void)
     return access("/sys/fs/selinux/enforce", F_OK) == 0;
 }
 
+void forwarded_signals(sigset_t *set)
+{
+    /* Every signal whose default would end bwrapper (but those a fault
+     * raises): the sandbox would be left running, or a terminal raw. */
+    static const int forwarded[] = {SIGHUP,    SIGINT, SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
+                                    SIGSTKFLT, SIGIO,  SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ};
+    sigemptyset(set);
+    for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
+        sigaddset(set, forwarded[i]);
+}
+
 int exit_status(int wait_status)
 {
     if (WIFEXITED(wait_status))

@@ -2,6 +2,7 @@
 #ifndef BWRAPPER_UTIL_H
 #define BWRAPPER_UTIL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,6 +63,10 @@ int recv_fd(int sock);
 bool kernel_has_ns(const char *name); /* "user", "cgroup": /proc/self/ns/NAME */
 bool userns_allowed(void);            /* user namespaces exist and are not limited to 0 */
 bool selinux_enabled(void);           /* labels apply; without SELinux bwrap ignores them */
+
+/* The signals bwrapper passes on to the command instead of dying of them,
+ * natively and under --pty. */
+void forwarded_signals(sigset_t *set);
 
 /* A wait status as a shell reports it: the exit code, or 128 + signal. */
 int exit_status(int wait_status);
