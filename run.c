@@ -343,6 +343,18 @@ static void reaper_forwards_signals(const struct launch *l, pid_t command)
     sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
 }
 
+/* --pty: once its last error could be shown, pid 1 lets go of the pty, so
+ * that the relay sees the command's end of output from the kernel (every
+ * replica closed) instead of guessing it from a quiet moment, which a busy
+ * machine can stretch past the last line. */
+static void reaper_leaves_pty(const struct plan *p)
+{
+    if (!p->pty)
+        return;
+    for (int fd = 0; fd <= 2; fd++)
+        close(fd);
+}
+
 static _Noreturn void reap(const struct launch *l, pid_t command)
 {
     const struct plan *p = l->plan;
@@ -359,6 +371,7 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
         if (fcntl(fd, F_SETLK, &lock) < 0)
             die_errno("Unable to lock file %s", p->lock_files[i]);
     }
+    reaper_leaves_pty(p);
     /* armed again: changing credentials may have disarmed it */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
