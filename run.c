@@ -256,10 +256,15 @@ static void die_with_parent(const struct plan *p)
  * The monitor may have died before the signal was armed: its pidfd says.
  * The reaper dying ends its pid namespace; a command behind a reaper arms
  * the signal for the reaper (the monitor's pidfd is then only checked). */
-static void die_with_monitor(const struct launch *l)
+static void arm_death_signal(void)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
+}
+
+static void die_with_monitor(const struct launch *l)
+{
+    arm_death_signal();
     struct pollfd monitor = {.fd = l->monitor_pidfd, .events = POLLIN};
     if (l->monitor_pidfd >= 0 && poll(&monitor, 1, 0) > 0)
         _exit(1);
@@ -372,9 +377,9 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
             die_errno("Unable to lock file %s", p->lock_files[i]);
     }
     reaper_leaves_pty(p);
-    /* armed again: changing credentials may have disarmed it */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-        die_errno("prctl(PR_SET_PDEATHSIG)");
+    /* again: dropping capabilities may have disarmed it (the monitor's
+     * pidfd is closed by now; pid 1 was armed before it was) */
+    arm_death_signal();
     reaper_forwards_signals(l, command);
     seccomp_install(l->seccomp);
     int status = 1;
