@@ -28,8 +28,11 @@
 #define BWRAPPER_VERSION "0.1.0"
 #define BWRAP_COMPAT_VERSION "0.11.1"
 
-/* bwrap's limit on arguments, counting those read through --args. */
-#define MAX_ARGS 9000
+/* bwrap caps argv plus --args at 9,000 words, which flatpak launches with
+ * many extensions reach.  bwrapper limits only what it must hold in memory:
+ * the data of one --args fd.  128 MiB is well over a million bind steps
+ * (talloc holds no more than 256 MiB in one piece). */
+#define ARGS_DATA_MAX ((size_t)128 << 20)
 
 struct parser {
     struct plan *plan;
@@ -37,8 +40,8 @@ struct parser {
     uint64_t next_size;  /* from --size, for the next option only */
     const char **layers; /* --overlay-src given since the last overlay option */
     size_t n_layers;
-    size_t total_args;
-    bool in_file;        /* parsing an --args file */
+    size_t steps_room;   /* plan->steps allocated, grown by doubling */
+    const char *args_fd; /* the --args fd being parsed, or NULL */
     enum print_what print;
 };
 
@@ -76,7 +79,7 @@ static int parse_fd(const char *opt, const char *s)
     errno = 0;
     unsigned long v = is_decimal(s) ? strtoul(s, NULL, 10) : ULONG_MAX;
     if (errno || v > INT_MAX)
-        die("Invalid fd: %s (%s)", s, opt);
+        die_in(opt, "Invalid fd: %s", s);
     return (int)v;
 }
 
@@ -87,7 +90,7 @@ static int64_t parse_id(const char *opt, const char *s)
     errno = 0;
     unsigned long long v = is_decimal(s) ? strtoull(s, NULL, 10) : ULLONG_MAX;
     if (errno || v > INT_MAX)
-        die("Invalid %s: %s", strcmp(opt, "--uid") == 0 ? "uid" : "gid", s);
+        die_in(opt, "Invalid %s: %s", opt + 2, s); /* "Invalid uid: x", as bwrap */
     return (int64_t)v;
 }
 
@@ -123,7 +126,7 @@ static uint64_t parse_cap(const char *opt, const char *s)
         return ~(uint64_t)0;
     int cap = cap_by_name(s);
     if (cap < 0)
-        die("unknown cap: %s (%s)", s, opt);
+        die_in(opt, "unknown cap: %s", s);
     return (uint64_t)1 << cap;
 }
 
@@ -133,7 +136,11 @@ static struct step *add_step(struct parser *ps, enum step_kind kind, unsigned fl
                              const char *opt, const char *const *args, int nargs)
 {
     struct plan *p = ps->plan;
-    p->steps = talloc_realloc(p, p->steps, struct step, p->n_steps + 1);
+    /* doubling keeps 100,000 steps linear */
+    if (p->n_steps == ps->steps_room) {
+        ps->steps_room = ps->steps_room ? 2 * ps->steps_room : 16;
+        p->steps = talloc_realloc(p, p->steps, struct step, ps->steps_room);
+    }
     struct step *s = &p->steps[p->n_steps++];
     *s = (struct step){.kind = kind, .flags = flags, .fd = -1, .perms = PERMS_UNSET};
     char *what = talloc_strdup(p, opt);
@@ -205,13 +212,15 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
 
 static void h_args(struct parser *ps, const struct option_def *o, const char *const *a)
 {
-    if (ps->in_file)
+    if (ps->args_fd != NULL)
         die("--args not supported in arguments file");
     int fd = parse_fd(o->name, a[0]);
     size_t len;
-    char *data = read_fd_all(ps->plan, fd, &len);
+    char *data = read_fd_max(ps->plan, fd, ARGS_DATA_MAX, &len);
+    if (data == NULL && errno == EFBIG)
+        die("%s %s: more than %zu MiB of data", o->name, a[0], ARGS_DATA_MAX >> 20);
     if (data == NULL)
-        die_errno("%s %s: can't read", o->name, a[0]);
+        die_errno_in(talloc_asprintf(ps->plan, "%s %s", o->name, a[0]), "Can't read --args data");
     close(fd);
     /* NUL-separated; a trailing NUL ends the last argument, it does not
      * start an empty one. */
@@ -226,7 +235,9 @@ static void h_args(struct parser *ps, const struct option_def *o, const char *co
     for (size_t i = 0; i < len; i += strlen(data + i) + 1)
         list[k++] = data + i;
     list[k] = NULL;
+    ps->args_fd = a[0];
     parse_list(ps, (int)k, list, true);
+    ps->args_fd = NULL;
 }
 
 /* Options that set one plan field; data is the field's offset. */
@@ -724,12 +735,6 @@ static _Noreturn void print_help(void)
  * option. */
 static void parse_list(struct parser *ps, int argc, const char *const *argv, bool in_file)
 {
-    /* bwrap's limit counts words: the command line's and every file's. */
-    ps->total_args += (size_t)argc;
-    if (ps->total_args > MAX_ARGS)
-        die("Exceeded maximum number of arguments %u", MAX_ARGS);
-    bool was_in_file = ps->in_file;
-    ps->in_file = in_file;
     int i = 0;
     while (i < argc) {
         const char *arg = argv[i];
@@ -738,11 +743,12 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
             break;
         }
         const struct option_def *o = find_option(arg);
-        if (o == NULL) {
-            if (*arg == '-' || in_file)
-                die("Unknown option %s", arg);
+        if (o == NULL && *arg != '-' && in_file)
+            die("--args %s: \"%s\" is not an option; the command cannot come from --args", ps->args_fd, arg);
+        if (o == NULL && *arg == '-')
+            die("Unknown option %s", arg);
+        if (o == NULL)
             break;
-        }
         if (argc - i - 1 < o->nargs) {
             static const char *const count[] = {"", "an argument", "two arguments", "three arguments"};
             /* bwrap's wording differs for these three */
@@ -761,7 +767,6 @@ static void parse_list(struct parser *ps, int argc, const char *const *argv, boo
         if (o->handle != h_overlay_src && ps->n_layers > 0)
             die("--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay");
     }
-    ps->in_file = was_in_file;
     if (in_file)
         return;
     struct plan *p = ps->plan;

@@ -95,7 +95,7 @@ void caps_apply(uint64_t keep, bool caps_given)
             cap_set_flag(caps, CAP_INHERITABLE, 1, &c, CAP_SET);
     }
     if (cap_set_proc(caps) != 0)
-        die_errno("can't set capabilities");
+        die_errno("capset failed");
     cap_free(caps);
     if (!caps_given)
         return;

@@ -149,6 +149,13 @@ static uint64_t bind_attrs(unsigned flags)
            ((flags & STEP_RO) ? MOUNT_ATTR_RDONLY : 0);
 }
 
+/* A destination as bwrap names it in its mount errors: under the staging
+ * directory /newroot, where bwrap builds the root. */
+static const char *newroot_path(struct builder *b, const char *dest)
+{
+    return talloc_asprintf(b->mem, "/newroot/%s", dest + strspn(dest, "/"));
+}
+
 /* ---- destinations, always resolved inside the new root ---- */
 
 static int open_in_root(struct builder *b, const char *path, uint64_t flags)
@@ -166,7 +173,7 @@ static int hold_exposed(struct builder *b, int dir, const char *path)
     b->exposing = false;
     int tmp = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (tmp < 0 || sys_move_mount(tmp, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        die_errno("can't mount a tmpfs to hold %s", path);
+        die_errno("Can't mount tmpfs on %s", path);
     close(dir);
     b->holders = talloc_realloc(b->mem, b->holders, int, b->n_holders + 1);
     b->holders[b->n_holders++] = tmp;
@@ -226,13 +233,13 @@ static int ensure_dir(struct builder *b, const struct step *s, mode_t mode)
     char *name;
     int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
-        die_errno("%s: can't create parents of %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mkdir parents for %s", s->dest);
     if (name && mkdirat(parent, name, mode) < 0 && errno != EEXIST)
-        die_errno("%s: can't create directory %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mkdir %s", s->dest);
     close(parent);
     int fd = open_in_root(b, s->dest, O_PATH | O_DIRECTORY);
     if (fd < 0)
-        die_errno("%s: can't open directory %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mkdir %s", s->dest);
     return fd;
 }
 
@@ -246,20 +253,20 @@ static int ensure_file(struct builder *b, const struct step *s, mode_t mode)
             return fd;
         close(fd);
         errno = EISDIR;
-        die_errno("%s: can't create file at %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't create file at %s", s->dest);
     }
     char *name;
     int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
-        die_errno("%s: can't create parents of %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mkdir parents for %s", s->dest);
     int w = name ? openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode) : -1;
     if (w < 0)
-        die_errno("%s: can't create file at %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't create file at %s", s->dest);
     close(w);
     close(parent);
     fd = open_in_root(b, s->dest, O_PATH);
     if (fd < 0)
-        die_errno("%s: can't open %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't create file at %s", s->dest);
     return fd;
 }
 
@@ -275,10 +282,11 @@ static void refresh_root(struct builder *b)
     b->root_fd = fd;
 }
 
-static void attach(struct builder *b, const struct step *s, int tree, int dest_fd, const char *what)
+/* FAILURE: bwrap's message for the mount, "Can't mount tmpfs on". */
+static void attach(struct builder *b, const struct step *s, int tree, int dest_fd, const char *failure)
 {
     if (sys_move_mount(tree, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        die_errno("%s: can't mount %s", s->option, what);
+        die_errno_in(s->option, "%s %s", failure, newroot_path(b, s->dest));
     close(tree);
     close(dest_fd);
     refresh_root(b);
@@ -301,7 +309,7 @@ static int clone_bind_source(struct builder *b, const struct step *s, const char
         return -1;
     if (set_tree_attrs(tree, bind_attrs(s->flags)) < 0) {
         if (!b->plan->not_a_security_boundary)
-            die_errno("%s: can't set mount flags on %s", s->option, path);
+            die_errno_in(s->option, "Unable to apply mount flags: remount \"%s\"", path);
         warn("%s: can't set mount flags on %s: %s; continuing without them (--not-a-security-boundary)", s->option,
              path, strerror(errno));
     }
@@ -317,16 +325,16 @@ static int clone_fd_tree(struct builder *b, const struct step *s)
     snprintf(link, sizeof link, "/proc/self/fd/%d", s->fd);
     ssize_t n = readlink(link, path, PATH_MAX - 1);
     if (n < 0)
-        die_errno("%s: bad fd", s->option);
+        die_errno_in(s->option, "Can't stat fd %d", s->fd);
     path[n] = '\0';
     int tree = clone_bind_source(b, s, path);
     if (tree < 0)
-        die_errno("%s: can't bind %s", s->option, path);
+        die_errno_in(s->option, "Can't find source path %s", path);
     struct stat want, got;
     if (fstat(s->fd, &want) < 0 || fstat(tree, &got) < 0)
-        die_errno("%s: can't stat", s->option);
+        die_errno_in(s->option, "Can't stat fd %d", s->fd);
     if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
-        die("%s: %s changed while it was being mounted", s->option, path);
+        die_in(s->option, "Race condition binding dirfd: %s changed while it was being mounted", path);
     close(s->fd);
     return tree;
 }
@@ -339,7 +347,7 @@ static const char *hold_dir(struct builder *b, const struct step *s, const char 
 {
     int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        die_errno("%s: can't open %s", s->option, path);
+        die_errno_in(s->option, "Can't get type of source %s", path);
     return talloc_asprintf(b->mem, "/proc/self/fd/%d", fd);
 }
 
@@ -373,13 +381,13 @@ static void take_sources(struct builder *b)
         } else if (s->kind == STEP_BIND) {
             src->tree = clone_bind_source(b, s, s->src);
             if (src->tree < 0 && errno == ENOSYS)
-                die("%s: this kernel lacks open_tree/mount_setattr (Linux 5.12 or newer is needed)", s->option);
+                die_in(s->option, "This kernel lacks open_tree/mount_setattr (Linux 5.12 or newer is needed)");
             if (src->tree < 0 && !(errno == ENOENT && (s->flags & STEP_TRY)))
-                die_errno("%s: can't find source path %s", s->option, s->src);
+                die_errno_in(s->option, "Can't find source path %s", s->src);
         } else if (s->kind == STEP_PROC && !b->opts->own_pidns) {
             src->tree = clone_tree(AT_FDCWD, "/proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
             if (src->tree < 0)
-                die_errno("%s: can't bind the host's /proc", s->option);
+                die_errno_in(s->option, "Can't bind mount oldroot/proc on %s", newroot_path(b, s->dest));
         } else if (s->kind == STEP_OVERLAY) {
             hold_overlay_dirs(b, s, src);
         }
@@ -392,18 +400,21 @@ static void step_bind(struct builder *b, const struct step *s, int tree)
 {
     struct stat st;
     if (fstat(tree, &st) < 0)
-        die_errno("%s: can't stat source", s->option);
+        die_errno_in(s->option, "Can't get type of source %s", s->src);
     b->exposing = s->flags & STEP_EXPOSE;
     int dest = S_ISDIR(st.st_mode) ? ensure_dir(b, s, 0755) : ensure_file(b, s, 0444);
     b->exposing = false;
-    attach(b, s, tree, dest, s->dest);
+    attach(b, s, tree, dest, talloc_asprintf(b->mem, "Can't bind mount /oldroot%s on", s->src ? s->src : ""));
 }
 
 static void step_remount_ro(struct builder *b, const struct step *s)
 {
     int fd = open_in_root(b, s->dest, O_PATH);
-    if (fd < 0 || sys_mount_setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) < 0)
-        die_errno("%s: can't remount %s read-only", s->option, s->dest);
+    /* bwrap resolves the destination first and says so */
+    if (fd < 0)
+        die_errno_in(s->option, "Can't remount readonly on %s: realpath(destination)", newroot_path(b, s->dest));
+    if (sys_mount_setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) < 0)
+        die_errno_in(s->option, "Can't remount readonly on %s", newroot_path(b, s->dest));
     close(fd);
 }
 
@@ -416,12 +427,12 @@ static void cover_proc(const struct step *s, int proc)
         if (faccessat(proc, dirs[i], W_OK, 0) < 0) {
             if (errno == EACCES || errno == ENOENT || errno == EROFS)
                 continue;
-            die_errno("%s: can't access %s/%s", s->option, s->dest, dirs[i]);
+            die_errno_in(s->option, "Can't access %s/%s", s->dest, dirs[i]);
         }
         int tree = clone_tree(proc, dirs[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         int at = openat(proc, dirs[i], O_PATH | O_CLOEXEC | O_NOFOLLOW);
         if (tree < 0 || at < 0 || sys_move_mount(tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-            die_errno("%s: can't cover %s/%s", s->option, s->dest, dirs[i]);
+            die_errno_in(s->option, "Can't bind mount %s/%s on %s/%s", s->dest, dirs[i], s->dest, dirs[i]);
         close(tree);
         close(at);
     }
@@ -433,11 +444,11 @@ static void step_proc(struct builder *b, const struct step *s, int tree)
     if (tree < 0)
         tree = new_fs("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, NULL, NULL);
     if (tree < 0)
-        die_errno("%s: can't mount proc", s->option);
-    attach(b, s, tree, dest, s->dest);
+        die_errno_in(s->option, "Can't mount proc on %s", newroot_path(b, s->dest));
+    attach(b, s, tree, dest, "Can't mount proc on");
     int proc = open_in_root(b, s->dest, O_PATH | O_DIRECTORY);
     if (proc < 0)
-        die_errno("%s: can't open %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mount proc on %s", newroot_path(b, s->dest));
     cover_proc(s, proc);
     close(proc);
 }
@@ -446,12 +457,12 @@ static void bind_node(const struct step *s, int dev, const char *name, const cha
 {
     int f = openat(dev, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
     if (f < 0)
-        die_errno("%s: can't create %s/%s", s->option, s->dest, name);
+        die_errno_in(s->option, "Can't create file %s/%s", s->dest, name);
     close(f);
     int tree = clone_tree(AT_FDCWD, host_path, MOUNT_ATTR_NOSUID);
     int at = openat(dev, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
     if (tree < 0 || at < 0 || sys_move_mount(tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        die_errno("%s: can't bind %s", s->option, host_path);
+        die_errno_in(s->option, "Can't bind mount %s on %s/%s", host_path, s->dest, name);
     close(tree);
     close(at);
 }
@@ -459,7 +470,7 @@ static void bind_node(const struct step *s, int dev, const char *name, const cha
 static void make_symlink(const struct step *s, int dir, const char *target, const char *name)
 {
     if (symlinkat(target, dir, name) < 0)
-        die_errno("%s: can't create symlink %s/%s", s->option, s->dest, name);
+        die_errno_in(s->option, "Can't create symlink %s/%s", s->dest, name);
 }
 
 /* A minimal /dev: the harmless nodes bound from the host, stdio links, a
@@ -470,11 +481,11 @@ static void step_dev(struct builder *b, const struct step *s)
 {
     int tmp = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (tmp < 0)
-        die_errno("%s: can't mount tmpfs", s->option);
-    attach(b, s, tmp, ensure_dir(b, s, 0755), s->dest);
+        die_errno_in(s->option, "Can't mount tmpfs on %s", newroot_path(b, s->dest));
+    attach(b, s, tmp, ensure_dir(b, s, 0755), "Can't mount tmpfs on");
     int dev = open_in_root(b, s->dest, O_PATH | O_DIRECTORY);
     if (dev < 0)
-        die_errno("%s: can't open %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mount tmpfs on %s", newroot_path(b, s->dest));
     for (size_t i = 0; i < N_ELEMENTS(dev_nodes); i++)
         bind_node(s, dev, dev_nodes[i], talloc_asprintf(b->mem, "/dev/%s", dev_nodes[i]));
     static const char *const stdio[] = {"stdin", "stdout", "stderr"};
@@ -482,13 +493,15 @@ static void step_dev(struct builder *b, const struct step *s)
         make_symlink(s, dev, talloc_asprintf(b->mem, "/proc/self/fd/%d", i), stdio[i]);
     make_symlink(s, dev, "/proc/self/fd", "fd");
     make_symlink(s, dev, "/proc/kcore", "core");
-    if (mkdirat(dev, "shm", 0755) < 0 || mkdirat(dev, "pts", 0755) < 0)
-        die_errno("%s: can't create directories in %s", s->option, s->dest);
+    if (mkdirat(dev, "shm", 0755) < 0)
+        die_errno_in(s->option, "Can't create %s/shm", s->dest);
+    if (mkdirat(dev, "pts", 0755) < 0)
+        die_errno_in(s->option, "Can't create %s/devpts", s->dest);
     static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "620", NULL};
     int pts = new_fs("devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, pts_opts, b->opts->file_label);
     int at = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (pts < 0 || at < 0 || sys_move_mount(pts, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        die_errno("%s: can't mount devpts", s->option);
+        die_errno_in(s->option, "Can't mount devpts on %s/pts", newroot_path(b, s->dest));
     close(pts);
     close(at);
     make_symlink(s, dev, "pts/ptmx", "ptmx");
@@ -504,8 +517,8 @@ static void step_tmpfs(struct builder *b, const struct step *s)
     mode_t perms = step_perms(s);
     int tree = new_tmpfs(perms, s->size, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (tree < 0)
-        die_errno("%s: can't mount tmpfs", s->option);
-    attach(b, s, tree, dest, s->dest);
+        die_errno_in(s->option, "Can't mount tmpfs on %s", newroot_path(b, s->dest));
+    attach(b, s, tree, dest, "Can't mount tmpfs on");
 }
 
 static void step_mqueue(struct builder *b, const struct step *s)
@@ -513,8 +526,8 @@ static void step_mqueue(struct builder *b, const struct step *s)
     int dest = ensure_dir(b, s, 0755);
     int tree = new_fs("mqueue", 0, NULL, NULL);
     if (tree < 0)
-        die_errno("%s: can't mount mqueue", s->option);
-    attach(b, s, tree, dest, s->dest);
+        die_errno_in(s->option, "Can't mount mqueue on %s", newroot_path(b, s->dest));
+    attach(b, s, tree, dest, "Can't mount mqueue on");
 }
 
 static void copy_fd(const struct step *s, int from, int to)
@@ -525,11 +538,11 @@ static void copy_fd(const struct step *s, int from, int to)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            die_errno("%s: can't read fd %d", s->option, from);
+            die_errno_in(s->option, "Can't write data to file %s", s->dest);
         if (n == 0)
             break;
         if (write_all(to, buf, (size_t)n) < 0)
-            die_errno("%s: can't write %s", s->option, s->dest);
+            die_errno_in(s->option, "Can't write data to file %s", s->dest);
     }
     close(from);
 }
@@ -540,12 +553,12 @@ static void step_file(struct builder *b, const struct step *s)
     char *name;
     int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
-        die_errno("%s: can't create parents of %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mkdir parents for %s", s->dest);
     close(parent);
     int fd = sys_openat2(b->root_fd, s->dest, O_WRONLY | O_CREAT | O_TRUNC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
                          (mode_t)perms);
     if (fd < 0)
-        die_errno("%s: can't create file %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't create file %s", s->dest);
     copy_fd(s, s->fd, fd);
     close(fd);
 }
@@ -558,15 +571,15 @@ static void step_bind_data(struct builder *b, const struct step *s)
     char *name = talloc_asprintf(b->mem, "data-%u", b->seq++);
     int fd = openat(b->base_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, (mode_t)perms);
     if (fd < 0)
-        die_errno("%s: can't create a file for %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't create tmpfile for %s", s->dest);
     copy_fd(s, s->fd, fd);
     close(fd);
     int tree = clone_tree(b->base_fd, name, bind_attrs(s->flags));
     if (tree < 0)
-        die_errno("%s: can't bind data", s->option);
+        die_errno_in(s->option, "Can't bind mount %s on %s", name, newroot_path(b, s->dest));
     /* Unlinked only once attached: the kernel will not mount a tree
      * whose root has no name. */
-    attach(b, s, tree, ensure_file(b, s, 0444), s->dest);
+    attach(b, s, tree, ensure_file(b, s, 0444), talloc_asprintf(b->mem, "Can't bind mount %s on", name));
     unlinkat(b->base_fd, name, 0);
 }
 
@@ -575,26 +588,26 @@ static void step_symlink(struct builder *b, const struct step *s)
     char *name;
     int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
-        die_errno("%s: can't create parents of %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't mkdir parents for %s", s->dest);
     if (name == NULL || symlinkat(s->src, parent, name) == 0) {
         close(parent);
         if (name == NULL)
-            die("%s: can't make symlink at %s: File exists", s->option, s->dest);
+            die_in(s->option, "Can't make symlink at %s: File exists", s->dest);
         return;
     }
     if (errno != EEXIST)
-        die_errno("%s: can't make symlink at %s", s->option, s->dest);
+        die_errno_in(s->option, "Can't make symlink at %s", s->dest);
     /* bwrap 0.11: an identical existing symlink is success. */
     char target[PATH_MAX];
     ssize_t n = readlinkat(parent, name, target, sizeof target - 1);
     if (n < 0 && errno == EINVAL)
-        die("%s: can't make symlink at %s: destination exists and is not a symlink", s->option, s->dest);
+        die_in(s->option, "Can't make symlink at %s: destination exists and is not a symlink", s->dest);
     if (n < 0)
-        die_errno("%s: can't make symlink at %s: destination exists, and cannot read symlink target", s->option,
-                  s->dest);
+        die_errno_in(s->option, "Can't make symlink at %s: destination exists, and cannot read symlink target",
+                     s->dest);
     target[n] = '\0';
     if (strcmp(target, s->src) != 0)
-        die("%s: can't make symlink at %s: existing destination is %s", s->option, s->dest, target);
+        die_in(s->option, "Can't make symlink at %s: existing destination is %s", s->dest, target);
     close(parent);
 }
 
@@ -610,7 +623,7 @@ static void step_chmod(struct builder *b, const struct step *s)
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     /* fchmod refuses O_PATH fds; the magic link names exactly this inode. */
     if (fd < 0 || chmod(proc, (mode_t)s->perms) < 0)
-        die_errno("%s: can't chmod %#o %s", s->option, (unsigned)s->perms, s->dest);
+        die_errno_in(s->option, "Can't chmod %#o %s", (unsigned)s->perms, s->dest);
     close(fd);
 }
 
@@ -623,7 +636,7 @@ static void step_overlay(struct builder *b, const struct step *s, const struct s
         int d = -1;
         if (mkdirat(b->base_fd, dir, 0755) < 0 || (d = openat(b->base_fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
             mkdirat(d, "upper", 0755) < 0 || mkdirat(d, "work", 0755) < 0)
-            die_errno("%s: can't create the private upper layer", s->option);
+            die_errno_in(s->option, "Can't create the private upper layer for %s", s->dest);
         upper = talloc_asprintf(b->mem, "/proc/self/fd/%d/upper", d);
         work = talloc_asprintf(b->mem, "/proc/self/fd/%d/work", d);
     }
@@ -641,10 +654,11 @@ static void step_overlay(struct builder *b, const struct step *s, const struct s
     uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | ((s->flags & STEP_RO) ? MOUNT_ATTR_RDONLY : 0);
     int tree = new_fs("overlay", attrs, opts, NULL);
     if (tree < 0 && errno == ELOOP)
-        die("%s: can't mount overlay: Overlay directories may not overlap", s->option);
+        die_in(s->option, "Can't make overlay mount on %s: Overlay directories may not overlap",
+               newroot_path(b, s->dest));
     if (tree < 0)
-        die_errno("%s: can't mount overlay", s->option);
-    attach(b, s, tree, dest, s->dest);
+        die_errno_in(s->option, "Can't make overlay mount on %s", newroot_path(b, s->dest));
+    attach(b, s, tree, dest, "Can't make overlay mount on");
 }
 
 static void apply_step(struct builder *b, const struct step *s, const struct source *src)
@@ -675,13 +689,13 @@ static void make_roots(struct builder *b)
 {
     b->base_fd = new_tmpfs(0700, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, NULL);
     if (b->base_fd < 0 && errno == ENOSYS)
-        die("this kernel lacks the new mount API (Linux 5.12 or newer is needed)");
+        die("This kernel lacks the new mount API (Linux 5.12 or newer is needed)");
     if (b->base_fd < 0 || sys_move_mount(b->base_fd, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        die_errno("can't mount the scratch tmpfs on /tmp");
+        die_errno("Failed to mount tmpfs on /tmp");
     int root = new_tmpfs(0755, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, b->opts->file_label);
     if (root < 0 || mkdirat(b->base_fd, "root", 0755) < 0 ||
         sys_move_mount(root, "", b->base_fd, "root", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        die_errno("can't mount the new root");
+        die_errno("Creating newroot failed");
     close(root);
     refresh_root(b);
 }
@@ -703,7 +717,7 @@ static void enter_root(struct builder *b)
     if (syscall(SYS_pivot_root, ".", ".") < 0)
         die_errno("pivot_root");
     if (umount2(".", MNT_DETACH) < 0)
-        die_errno("can't detach the old root");
+        die_errno("unmount old root");
     if (chdir("/") < 0)
         die_errno("chdir /");
     close(b->root_fd);
@@ -715,7 +729,7 @@ void build_root(const struct plan *plan, const struct root_opts *opts)
     struct builder b = {.plan = plan, .opts = opts, .mem = talloc_new(NULL), .root_fd = -1};
     /* Receive the host's mount events, never send ours back. */
     if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-        die_errno("can't make / a slave mount");
+        die_errno("Failed to make / slave");
     take_sources(&b);
     make_roots(&b);
     for (size_t i = 0; i < plan->n_steps; i++)

@@ -452,11 +452,11 @@ static void describe_symlink(struct oci *o, const struct step *s, const char *de
         if (strcmp(o->links[i].path, dest) != 0)
             continue;
         if (strcmp(o->links[i].target, s->src) != 0)
-            die("%s: can't make symlink at %s: existing destination is %s", s->option, s->dest, o->links[i].target);
+            die_in(s->option, "Can't make symlink at %s: existing destination is %s", s->dest, o->links[i].target);
         return;
     }
     if (dir_inside(o, dest))
-        die("%s: can't make symlink at %s: destination exists and is not a symlink", s->option, s->dest);
+        die_in(s->option, "Can't make symlink at %s: destination exists and is not a symlink", s->dest);
     const struct mount_rec *m = covering(o, dest);
     if (m)
         die("%s: a symlink inside the mount at %s cannot be expressed in OCI (only in the root)", s->option,

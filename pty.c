@@ -127,11 +127,6 @@ static void suspend(struct pty_relay *r)
     copy_window_size(r->size_from, r->controller);
 }
 
-/* Every signal whose default would end bwrapper with the terminal raw
- * (but those a fault raises): passed on to the command instead. */
-static const int forwarded[] = {SIGHUP,    SIGINT, SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
-                                SIGSTKFLT, SIGIO,  SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ};
-
 struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
 {
     struct pty_relay *r = talloc_zero(mem_ctx, struct pty_relay);
@@ -147,9 +142,7 @@ struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
         die_errno("--pty: can't set up the pty");
 
     sigset_t set;
-    sigemptyset(&set);
-    for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
-        sigaddset(&set, forwarded[i]);
+    forwarded_signals(&set);
     sigaddset(&set, SIGWINCH);
     sigaddset(&set, SIGTSTP);
     if (sigprocmask(SIG_BLOCK, &set, &r->old_mask) < 0 ||

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -17,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,6 +58,8 @@ struct launch {
     int event_fd;            /* reaper -> monitor: the command's exit status + 1 */
     int pty_sock[2];         /* --pty with a new /dev: sandbox -> monitor, the pty's controller */
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
+    int monitor_pidfd;       /* the monitor, for the sandbox to die with it */
+    sigset_t old_mask;       /* the caller's signal mask, for the command */
 };
 
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
@@ -135,6 +137,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->event_fd = -1;
     l->pty_sock[0] = l->pty_sock[1] = -1;
     l->pty_controller = l->pty_replica = -1;
+    l->monitor_pidfd = -1;
 }
 
 static unsigned clone_flags(const struct launch *l)
@@ -206,7 +209,7 @@ static void enter_nested_userns(const struct launch *l)
         close(fd);
     }
     if (unshare(CLONE_NEWUSER) < 0)
-        die_errno("can't create a nested user namespace");
+        die_errno("unshare user ns");
     write_id_maps(l->proc_fd, l->uid, l->setup_uid, l->gid, l->setup_gid, false);
 }
 
@@ -245,6 +248,25 @@ static void die_with_parent(const struct plan *p)
 {
     if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
+}
+
+/* No orphans, whatever --die-with-parent says: the sandbox dies with the
+ * monitor, even when the monitor is SIGKILLed (bwrap leaves it running).
+ * The monitor may have died before the signal was armed: its pidfd says.
+ * The reaper dying ends its pid namespace; a command behind a reaper arms
+ * the signal for the reaper (the monitor's pidfd is then only checked). */
+static void arm_death_signal(void)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        die_errno("prctl(PR_SET_PDEATHSIG)");
+}
+
+static void die_with_monitor(const struct launch *l)
+{
+    arm_death_signal();
+    struct pollfd monitor = {.fd = l->monitor_pidfd, .events = POLLIN};
+    if (l->monitor_pidfd >= 0 && poll(&monitor, 1, 0) > 0)
+        _exit(1);
 }
 
 /* pid 1: hold the lock files, reap everything, report the command's exit
@@ -310,13 +332,48 @@ static void forward_to_all(int sig)
     kill(-1, sig);
 }
 
-/* --pty: SIGINT, SIGTERM, SIGHUP and SIGQUIT forwarded by the monitor are for the
- * command; pid 1 would ignore them, another reaper die of them. */
+/* The signals the monitor passes on are for the command; pid 1 would
+ * ignore them, another reaper die of them. */
 static volatile pid_t reaped_command;
 
-static void forward_to_command(int sig)
+static void forward_to_command(int sig, siginfo_t *info, void *context)
 {
-    kill(reaped_command, sig);
+    (void)context;
+    /* A terminal's signal reached its whole foreground process group, the
+     * command included: passed on, it would arrive twice. */
+    if (info->si_code != SI_KERNEL)
+        kill(reaped_command, sig);
+}
+
+/* The reaper takes the forwarded signals only now: they were blocked
+ * since before the clone, so none is lost before the command exists. */
+static void reaper_forwards_signals(const struct launch *l, pid_t command)
+{
+    sigset_t set;
+    forwarded_signals(&set);
+    reaped_command = command;
+    struct sigaction sa = {.sa_sigaction = forward_to_command, .sa_flags = SA_RESTART | SA_SIGINFO};
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&set, sig) == 1)
+            sigaction(sig, &sa, NULL);
+    /* --timeout: everything in the namespace, the command included. */
+    if (l->plan->timeout_ms) {
+        struct sigaction all = {.sa_handler = forward_to_all, .sa_flags = SA_RESTART};
+        sigaction(SIGTERM, &all, NULL);
+    }
+    sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+}
+
+/* --pty: once its last error could be shown, pid 1 lets go of the pty, so
+ * that the relay sees the command's end of output from the kernel (every
+ * replica closed) instead of guessing it from a quiet moment, which a busy
+ * machine can stretch past the last line. */
+static void reaper_leaves_pty(const struct plan *p)
+{
+    if (!p->pty)
+        return;
+    for (int fd = 0; fd <= 2; fd++)
+        close(fd);
 }
 
 static _Noreturn void reap(const struct launch *l, pid_t command)
@@ -333,20 +390,11 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
     close_fds_except(keep, p->n_lock_files + 2);
     talloc_free(keep);
     caps_apply(0, false);
-    die_with_parent(p);
-    if (p->pty) {
-        reaped_command = command;
-        struct sigaction sa = {.sa_handler = forward_to_command, .sa_flags = SA_RESTART};
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGQUIT, &sa, NULL);
-    }
-    /* Everything in the namespace, the command included. */
-    if (p->timeout_ms) {
-        struct sigaction sa = {.sa_handler = forward_to_all, .sa_flags = SA_RESTART};
-        sigaction(SIGTERM, &sa, NULL);
-    }
+    reaper_leaves_pty(p);
+    /* again: dropping capabilities may have disarmed it (the monitor's
+     * pidfd is closed by now; pid 1 was armed before it was) */
+    arm_death_signal();
+    reaper_forwards_signals(l, command);
     seccomp_install(l->seccomp);
     int status = 1;
     for (;;) {
@@ -414,7 +462,7 @@ static _Noreturn void run_child(struct launch *l)
     }
     /* After the go-ahead: with --pidns we are reparented to the monitor
      * first, and a reparenting counts as a parent's death. */
-    die_with_parent(p);
+    die_with_monitor(l);
     if ((l->ns & NS_USER) && p->userns_block_fd == -1)
         write_id_maps(l->proc_fd, l->setup_uid, l->real_uid, l->setup_gid, l->real_gid, true);
     if (p->userns_fd != -1) {
@@ -435,7 +483,7 @@ static _Noreturn void run_child(struct launch *l)
     };
     build_root(p, &opts);
     if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
-        die_errno("sethostname %s", p->hostname);
+        die_errno("Can't set hostname to %s", p->hostname);
     if (p->userns2_fd != -1 && setns(p->userns2_fd, CLONE_NEWUSER) < 0)
         die_errno("Setting userns2 failed");
     if (l->nested_userns)
@@ -474,7 +522,7 @@ static _Noreturn void run_child(struct launch *l)
         take_lock_files(l);
         pid_t pid = fork();
         if (pid < 0)
-            die_errno("fork");
+            die_errno("Can't fork for pid 1");
         if (pid > 0)
             reap(l, pid);
     }
@@ -485,9 +533,12 @@ static _Noreturn void run_child(struct launch *l)
      * terminal's; the reaper stays out of it. */
     if (p->pty)
         pty_become_session();
-    die_with_parent(p);
     apply_rlimits(p);
     caps_apply(l->caps, l->caps_inheritable);
+    /* Last, as changing credentials disarms it; relative to the reaper
+     * when there is one. */
+    die_with_monitor(l);
+    sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
     /* Last, so the filters need not allow anything set-up does. */
     seccomp_install(l->seccomp);
 
@@ -507,65 +558,90 @@ static _Noreturn void run_child(struct launch *l)
 
 /* ---- outside: the monitor ---- */
 
-static json_t *status_object(const struct launch *l, pid_t child)
+/* bwrap's documents, byte for byte (scripts grep them): SEP is ",\n    "
+ * for --info-fd's indented one, ", " for --json-status-fd's line.  Only
+ * integers go in, so printf is all the JSON this needs. */
+static char *status_document(void *mem, const struct launch *l, pid_t child, const char *sep)
 {
     static const struct { unsigned ns; const char *name; } ids[] = {
         {NS_CGROUP, "cgroup"}, {NS_IPC, "ipc"}, {0, "mnt"}, {NS_NET, "net"}, {NS_PID, "pid"}, {NS_UTS, "uts"},
     };
-    json_t *o = json_object();
-    json_object_set_new(o, "child-pid", json_integer(child));
+    bool indented = sep[1] == '\n';
+    char *doc = talloc_asprintf(mem, "{%s\"child-pid\": %d", indented ? "\n    " : " ", (int)child);
     for (size_t i = 0; i < N_ELEMENTS(ids); i++) {
+        char path[64];
+        struct stat st;
         if (ids[i].ns && !(l->ns & ids[i].ns))
             continue;
-        char path[64], key[32];
-        struct stat st;
         snprintf(path, sizeof path, "/proc/%d/ns/%s", child, ids[i].name);
-        snprintf(key, sizeof key, "%s-namespace", ids[i].name);
         if (stat(path, &st) == 0)
-            json_object_set_new(o, key, json_integer((json_int_t)st.st_ino));
+            doc = talloc_asprintf_append(doc, "%s\"%s-namespace\": %ju", sep, ids[i].name, (uintmax_t)st.st_ino);
     }
-    return o;
+    return talloc_asprintf_append(doc, indented ? "\n}\n" : " }\n");
 }
 
-static void write_json(int fd, json_t *o, size_t flags)
+static void write_status(int fd, const char *doc)
 {
-    char *text = json_dumps(o, flags);
-    if (text == NULL || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0)
-        die_errno("can't write status to fd %d", fd);
-    free(text);
+    if (write_all(fd, doc, strlen(doc)) < 0)
+        die_errno("Write to info_fd");
 }
 
 static void report_start(const struct launch *l, pid_t child)
 {
     const struct plan *p = l->plan;
-    if (p->info_fd == -1 && p->json_status_fd == -1)
-        return;
-    json_t *o = status_object(l, child);
+    void *mem = talloc_new(NULL);
     if (p->info_fd != -1) {
-        write_json(p->info_fd, o, JSON_INDENT(4));
+        write_status(p->info_fd, status_document(mem, l, child, ",\n    "));
         close(p->info_fd);
     }
     if (p->json_status_fd != -1)
-        write_json(p->json_status_fd, o, JSON_COMPACT);
-    json_decref(o);
+        write_status(p->json_status_fd, status_document(mem, l, child, ", "));
+    talloc_free(mem);
 }
 
 static void report_exit(const struct launch *l, int status)
 {
-    char c[2];
+    char c[2], doc[64];
     /* One byte: exec happened.  None: set-up failed; two: exec failed. */
     if (l->plan->json_status_fd == -1 || read(l->exec_pipe[0], c, sizeof c) != 1)
         return;
-    json_t *o = json_pack("{s:i}", "exit-code", status);
-    write_json(l->plan->json_status_fd, o, JSON_COMPACT);
-    json_decref(o);
+    snprintf(doc, sizeof doc, "{ \"exit-code\": %d }\n", status);
+    write_status(l->plan->json_status_fd, doc);
     close(l->plan->json_status_fd);
 }
 
-/* RELAY (--pty, or NULL) is kept going meanwhile. */
-static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay)
+/* Without --pty (whose relay does it): the signals that would end bwrapper
+ * were blocked before the clone and go to the sandbox instead (bwrap dies
+ * of them and leaves the command running).  -1 under --pty. */
+static int take_forwarded_signals(const struct launch *l)
 {
-    struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
+    if (l->plan->pty)
+        return -1;
+    sigset_t set;
+    forwarded_signals(&set);
+    int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0)
+        die_errno("Can't create signalfd");
+    return fd;
+}
+
+static void pass_on_signals(const struct launch *l, int sigfd, int pidfd)
+{
+    struct signalfd_siginfo si;
+    while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        /* A terminal's signal reached its whole foreground process group,
+         * the sandbox included unless it has a session of its own. */
+        if (si.ssi_code == SI_KERNEL && !l->plan->new_session)
+            continue;
+        (void)syscall(SYS_pidfd_send_signal, pidfd, (int)si.ssi_signo, NULL, 0);
+    }
+}
+
+/* RELAY (--pty, or NULL) is kept going meanwhile; SIGFD (or -1) has
+ * the signals to pass on. */
+static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay, int sigfd)
+{
+    struct pollfd fds[3 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
     struct timeout timeout = timeout_start(l->plan->timeout_ms);
     for (;;) {
         /* The reaper's report comes first: pid 1 often exits right after
@@ -589,16 +665,19 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
             continue;
         }
         fds[1] = (struct pollfd){.fd = timeout.expired ? -1 : l->event_fd, .events = POLLIN};
-        nfds_t n = relay ? 2 + pty_relay_poll_fds(relay, fds + 2) : 2;
+        fds[2] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+        nfds_t n = relay ? 3 + pty_relay_poll_fds(relay, fds + 3) : 3;
         if (poll(fds, n, wait) < 0) {
             if (errno != EINTR)
                 die_errno("poll");
             continue;
         }
+        if (sigfd >= 0)
+            pass_on_signals(l, sigfd, pidfd);
         /* Once every replica is closed only the status is still to come,
          * but signals are still taken and passed on. */
         if (relay)
-            (void)pty_relay_handle(relay, fds + 2);
+            (void)pty_relay_handle(relay, fds + 3);
     }
 }
 
@@ -710,7 +789,7 @@ static struct pty_relay *start_relay(struct launch *l, int pidfd, void *mem)
 static void make_pipe(int fds[2])
 {
     if (pipe2(fds, O_CLOEXEC) < 0)
-        die_errno("pipe");
+        die_errno("pipe2()");
 }
 
 int run_plan(const struct plan *p)
@@ -727,13 +806,13 @@ int run_plan(const struct plan *p)
     l.lock_fds = talloc_array(mem, int, p->n_lock_files);
 
     if ((l.ns & NS_USER) && (l.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-        die_errno("can't open /proc");
+        die_errno("Can't open /proc");
     if (p->info_fd != -1 || p->json_status_fd != -1 || p->userns_block_fd != -1 || p->pidns_fd != -1)
         make_pipe(l.go_pipe);
     if (p->json_status_fd != -1)
         make_pipe(l.exec_pipe);
     if (l.reaper && (l.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
-        die_errno("eventfd");
+        die_errno("eventfd()");
     /* With no new /dev there is no devpts of the sandbox's own; a pty from
      * the caller's /dev/ptmx is the one whose /dev/pts/N shows inside when
      * /dev is bound, and opening it here works even where the sandbox
@@ -751,6 +830,14 @@ int run_plan(const struct plan *p)
         }
         close(p->userns_fd);
     }
+    /* Blocked before the clone, so that none is lost (or ends bwrapper)
+     * before someone passes it on; the sandbox unblocks them for the
+     * command. */
+    sigset_t forwarded;
+    forwarded_signals(&forwarded);
+    sigprocmask(SIG_BLOCK, &forwarded, &l.old_mask);
+    if ((l.monitor_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
+        die_errno("pidfd_open");
     int pidfd = -1;
     pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
     if (child < 0 && errno == EPERM && (l.ns & NS_USER))
@@ -766,6 +853,7 @@ int run_plan(const struct plan *p)
     close_fd(&l.proc_fd);
     close_fd(&l.pty_sock[1]);
     close_fd(&l.pty_replica);
+    close_fd(&l.monitor_pidfd);
     die_with_parent(p);
     report_start(&l, child);
     if (p->userns_block_fd != -1) {
@@ -776,7 +864,9 @@ int run_plan(const struct plan *p)
     }
     close_fd(&l.go_pipe[1]);
     struct pty_relay *relay = p->pty ? start_relay(&l, pidfd, mem) : NULL;
-    int status = wait_child(&l, pidfd, child, relay);
+    int sigfd = take_forwarded_signals(&l);
+    int status = wait_child(&l, pidfd, child, relay, sigfd);
+    close_fd(&sigfd);
     if (relay != NULL)
         pty_relay_end(relay);
     report_exit(&l, status);

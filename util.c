@@ -39,7 +39,9 @@ static _Noreturn void exit_failed(void)
     _exit(1);
 }
 
-static void vreport(const char *severity, const char *fmt, va_list ap, int errnum)
+/* CONTEXT (or NULL) goes last, in parentheses: the line starts with
+ * bwrap's own words where bwrap has a message, as scripts match them. */
+static void vreport(const char *severity, const char *fmt, va_list ap, int errnum, const char *context)
 {
     /* One fprintf-free line built first, so concurrent writers never interleave. */
     char line[4096];
@@ -47,6 +49,8 @@ static void vreport(const char *severity, const char *fmt, va_list ap, int errnu
     n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     if (errnum && n < (int)sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, ": %s", strerror(errnum));
+    if (context && n < (int)sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, " (%s)", context);
     if (n >= (int)sizeof line - 1)
         n = (int)sizeof line - 2;
     line[n++] = '\n';
@@ -59,7 +63,7 @@ void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport("<3>", fmt, ap, 0);
+    vreport("<3>", fmt, ap, 0, NULL);
     va_end(ap);
     exit_failed();
 }
@@ -69,7 +73,26 @@ void die_errno(const char *fmt, ...)
     int errnum = errno;
     va_list ap;
     va_start(ap, fmt);
-    vreport("<3>", fmt, ap, errnum);
+    vreport("<3>", fmt, ap, errnum, NULL);
+    va_end(ap);
+    exit_failed();
+}
+
+void die_in(const char *context, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("<3>", fmt, ap, 0, context);
+    va_end(ap);
+    exit_failed();
+}
+
+void die_errno_in(const char *context, const char *fmt, ...)
+{
+    int errnum = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("<3>", fmt, ap, errnum, context);
     va_end(ap);
     exit_failed();
 }
@@ -78,7 +101,7 @@ void warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport("<4>", fmt, ap, 0);
+    vreport("<4>", fmt, ap, 0, NULL);
     va_end(ap);
 }
 
@@ -93,8 +116,16 @@ char *read_fd_max(void *mem_ctx, int fd, size_t max, size_t *len)
     char *buf = talloc_size(mem_ctx, size);
     for (;;) {
         if (used + 1 >= size) {
-            size *= 2;
-            buf = talloc_realloc_size(mem_ctx, buf, size);
+            /* room for MAX, one byte more and the NUL, but no further */
+            size = size > max / 2 ? max + 2 : size * 2;
+            /* talloc refuses 256 MiB and more */
+            char *grown = talloc_realloc_size(mem_ctx, buf, size);
+            if (grown == NULL) {
+                talloc_free(buf);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = grown;
         }
         /* One byte past MAX is enough to know the data is too long. */
         size_t room = size - used - 1;
@@ -103,8 +134,12 @@ char *read_fd_max(void *mem_ctx, int fd, size_t max, size_t *len)
         ssize_t r = read(fd, buf + used, room);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0 || used + (size_t)r > max) {
-            int saved = r < 0 ? errno : EFBIG;
+        if (r > 0 && used + (size_t)r > max) {
+            r = -1;
+            errno = EFBIG;
+        }
+        if (r < 0) {
+            int saved = errno;
             talloc_free(buf);
             errno = saved;
             return NULL;
@@ -233,6 +268,17 @@ bool userns_allowed(void)
 bool selinux_enabled(void)
 {
     return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+void forwarded_signals(sigset_t *set)
+{
+    /* Every signal whose default would end bwrapper (but those a fault
+     * raises): the sandbox would be left running, or a terminal raw. */
+    static const int forwarded[] = {SIGHUP,    SIGINT, SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
+                                    SIGSTKFLT, SIGIO,  SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ};
+    sigemptyset(set);
+    for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
+        sigaddset(set, forwarded[i]);
 }
 
 int exit_status(int wait_status)

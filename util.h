@@ -2,6 +2,7 @@
 #ifndef BWRAPPER_UTIL_H
 #define BWRAPPER_UTIL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +32,11 @@ extern void (*die_cleanup)(void);
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, with ": strerror(errno)" appended. */
 _Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* bwrap's message first, then bwrapper's CONTEXT (the option and its
+ * arguments) at the end: "bwrapper: Can't mkdir /x: Permission denied
+ * (--dir /x)". */
+_Noreturn void die_in(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void die_errno_in(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Read all of fd into a NUL-terminated talloc buffer; NULL on error. */
@@ -57,6 +63,10 @@ int recv_fd(int sock);
 bool kernel_has_ns(const char *name); /* "user", "cgroup": /proc/self/ns/NAME */
 bool userns_allowed(void);            /* user namespaces exist and are not limited to 0 */
 bool selinux_enabled(void);           /* labels apply; without SELinux bwrap ignores them */
+
+/* The signals bwrapper passes on to the command instead of dying of them,
+ * natively and under --pty. */
+void forwarded_signals(sigset_t *set);
 
 /* A wait status as a shell reports it: the exit code, or 128 + signal. */
 int exit_status(int wait_status);

@@ -99,8 +99,12 @@ nothing_left() {
 # in "status"; status_is N checks that status.
 DRIVE=$tests_dir/bin/ptydrive
 [ -x "$DRIVE" ] && test_set_prereq DRIVE
+# env --default-signal: a shell starts background jobs (a test run with
+# "&", a CI runner's) with SIGINT and SIGQUIT ignored, and a command started
+# so can trap neither: Ctrl-C and SIGQUIT tests then fail whatever the
+# timing.  The terminal ptydrive plays starts a session of its own.
 drive() {
-    "$DRIVE" -t "${DRIVE_TIMEOUT:-10}" "$@" >out.raw 2>err
+    env --default-signal "$DRIVE" -t "${DRIVE_TIMEOUT:-10}" "$@" >out.raw 2>err
     echo $? >status
     tr -d '\r' <out.raw >out
 }

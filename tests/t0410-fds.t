@@ -268,6 +268,28 @@ for opts in "" "--unshare-pid" "--unshare-all" "--unshare-pid --as-pid-1"; do
     '
 done
 
+# numbers_out FILE: FILE with every number replaced by N, so that two
+# runs (their pids and namespace ids) compare byte for byte.
+numbers_out() {
+    sed "s/[0-9][0-9]*/N/g" "$1"
+}
+
+for opts in "" "--unshare-pid" "--unshare-all" "--unshare-user --unshare-net --unshare-uts"; do
+    test_expect_success BWRAP "--info-fd and --json-status-fd are bwrap's bytes, spaces and newlines included (${opts:-no unshare})" '
+        "$BWRAP" --ro-bind / / $opts --info-fd 3 --json-status-fd 4 sh -c "exit 42" 3>info.json 4>status.json;
+        numbers_out info.json >expect.info && numbers_out status.json >expect.status &&
+        test_expect_code 42 "$BWRAPPER" --ro-bind / / $opts --info-fd 3 --json-status-fd 4 sh -c "exit 42" \
+            3>info.json 4>status.json &&
+        numbers_out info.json >actual.info && numbers_out status.json >actual.status &&
+        test_cmp expect.info actual.info &&
+        test_cmp expect.status actual.status &&
+        grep "^{ \"child-pid\": [0-9]" status.json &&
+        tail -n 1 status.json >last &&
+        echo "{ \"exit-code\": 42 }" >expect &&
+        test_cmp expect last
+    '
+done
+
 test_expect_success '--json-status-fd: the first line arrives before the command ends' '
     test_expect_code 7 $PY fdtool.py report-early "$BWRAPPER" --ro-bind / / \
         --json-status-fd @W@ sh -c "cat; exit 7" >out &&

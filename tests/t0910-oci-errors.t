@@ -149,9 +149,12 @@ test_expect_success RUNC 'stdin passes through' '
 '
 
 # Start a long command under runc and wait until it runs.
+# The sleeper's argument is unique to this run: other test runs under the
+# same user (both passes, other checkouts) have sleeps of their own.
+sleeper=30.$$
 start_sleeper() {
     rm -f started
-    "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$(pwd)" /w sh -c "touch /w/started; exec sleep 30" &
+    "$BWRAPPER" --runtime runc $ROOT_ARGS --bind "$(pwd)" /w sh -c "touch /w/started; exec sleep $sleeper" &
     pid=$!
     i=0
     while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -175,7 +178,10 @@ test_expect_success RUNC 'a runtime killed mid-run: its container and state are 
     runtime=$(pgrep -P $pid -x runc) &&
     kill -KILL $runtime && { wait $pid; status=$?; } &&
     test $status = 137 && nothing_left &&
-    ! pgrep -f "sleep 30" -u "$(id -u)"
+    # the container is killed, but its processes end on their own time
+    i=0 &&
+    while pgrep -x -f "sleep $sleeper" >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+    ! pgrep -x -f "sleep $sleeper"
 '
 
 test_expect_success RUNC '--timeout ends the command with status 124' '

@@ -236,7 +236,7 @@ test_expect_success DRIVE 'a failure inside is shown through the pty, and the te
 
 test_expect_success DRIVE 'a set-up failure before the pty exists is reported, with status 1' '
     drive -g -- "$BWRAPPER" $BOX --ro-bind /nonexistent-source /x --pty true &&
-    status_is 1 && grep -q "^bwrapper: .*/nonexistent-source.*No such file or directory$" out
+    status_is 1 && grep -q "^bwrapper: Can.t find source path /nonexistent-source: No such file or directory (--ro-bind /nonexistent-source /x)$" out
 '
 
 test_expect_success DRIVE '--timeout ends the command: 124, and the terminal is restored' '
