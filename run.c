@@ -248,8 +248,6 @@ static void die_with_parent(const struct plan *p)
         die_errno("prctl(PR_SET_PDEATHSIG)");
 }
 
-/* pid 1: hold the lock files, reap everything, report the command's exit
- * status as soon as it has one, and leave when the last process has. */
 /* Close every fd above stderr except the two in KEEP (-1 for none). */
 static void close_fds_except(int a, int b)
 {
@@ -303,6 +301,8 @@ static void forward_to_command(int sig)
     kill(reaped_command, sig);
 }
 
+/* pid 1: hold the lock files, reap everything, report the command's exit
+ * status as soon as it has one, and leave when the last process has. */
 static _Noreturn void reap(const struct launch *l, pid_t command)
 {
     const struct plan *p = l->plan;
@@ -319,6 +319,9 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
         if (fcntl(fd, F_SETLK, &lock) < 0)
             die_errno("Unable to lock file %s", p->lock_files[i]);
     }
+    /* The command's limits bind pid 1 too, or the command could have it
+     * write or open for it; after the lock files, which count. */
+    apply_rlimits(p);
     die_with_parent(p);
     if (p->pty) {
         reaped_command = command;
@@ -351,6 +354,21 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
         }
     }
     _exit(status);
+}
+
+/* Before the reaper is forked, so it never runs dumpable: the command
+ * (same uid) could otherwise ptrace pid 1, write code into it through
+ * /proc/1/mem and run it with pid 1's fds, or read the caller's whole
+ * environment in /proc/1/environ.  The command is dumpable again from its
+ * exec on, as usual; until then nothing reads its own /proc entries.
+ * Not when the caller is told pid 1's pid (--info-fd, --json-status-fd):
+ * bwrap's users (flatpak) open its /proc/PID/ns/ from outside, which a
+ * non-dumpable process refuses its owner too, its memory belonging to the
+ * host's user namespace. */
+static void make_reaper_undumpable(const struct plan *p)
+{
+    if (p->info_fd == -1 && p->json_status_fd == -1 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        die_errno("prctl(PR_SET_DUMPABLE)");
 }
 
 static void close_fd(int *fd)
@@ -457,6 +475,7 @@ static _Noreturn void run_child(struct launch *l)
         write_proc_file(AT_FDCWD, "/proc/thread-self/attr/exec", p->exec_label);
 
     if (l->reaper) {
+        make_reaper_undumpable(p);
         pid_t pid = fork();
         if (pid < 0)
             die_errno("fork");
