@@ -293,17 +293,67 @@ static void h_argv0(struct parser *ps, const struct option_def *o, const char *c
     ps->plan->argv0 = talloc_strdup(ps->plan, a[0]);
 }
 
-/* --rw PATH, --ro PATH: the host path, resolved as the kernel will see
- * it at bind time, at the same place inside. */
+/* PATH made absolute (from the working directory, which getcwd gives
+ * without symlinks), with ".", ".." and repeated slashes taken as written:
+ * with no symlink in it, that is the path the kernel resolves. */
+static char *absolute_path(void *mem_ctx, const char *opt, const char *path)
+{
+    char *in = talloc_strdup(mem_ctx, path);
+    if (*path != '/') {
+        char *cwd = getcwd(NULL, 0);
+        if (cwd == NULL)
+            die_errno("%s %s: can't get the working directory", opt, path);
+        in = talloc_asprintf(mem_ctx, "%s/%s", cwd, path);
+        free(cwd);
+    }
+    char *out = talloc_strdup(mem_ctx, ""), *save = NULL;
+    for (char *c = strtok_r(in, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, "..") == 0)
+            *(strrchr(out, '/') ? strrchr(out, '/') : out) = '\0';
+        else if (strcmp(c, ".") != 0)
+            out = talloc_asprintf_append(out, "/%s", c);
+    }
+    talloc_free(in);
+    return *out ? out : talloc_strdup(mem_ctx, "/");
+}
+
+/* Refuse PATH (absolute, normalized) if a symlink is on it, naming it. */
+static void check_no_symlink(void *mem_ctx, const char *opt, const char *arg, const char *path)
+{
+    int fd = open_no_symlinks(path);
+    if (fd >= 0) {
+        close(fd);
+        return;
+    }
+    if (errno != ELOOP)
+        die_errno("%s %s", opt, arg);
+    for (const char *end = strchr(path + 1, '/');; end = strchr(end + 1, '/')) {
+        char *prefix = end ? talloc_strndup(mem_ctx, path, (size_t)(end - path)) : talloc_strdup(mem_ctx, path);
+        char target[PATH_MAX];
+        ssize_t n = readlink(prefix, target, sizeof target - 1);
+        if (n >= 0) {
+            target[n] = '\0';
+            die("%s %s: %s is a symlink (to %s), which --rw and --ro do not follow: "
+                "name the directory it points to if that is meant", opt, arg, prefix, target);
+        }
+        if (end == NULL)
+            break;
+    }
+    die_errno("%s %s", opt, arg);
+}
+
+/* --rw PATH, --ro PATH: the host path, at the same place inside.  No
+ * symlink on it is followed, now or when it is bound (mounts.c): one
+ * planted in a workspace by an earlier sandbox (proj/build -> ../.ssh)
+ * would expose its target, and the user cannot tell it from one they
+ * meant. */
 static void h_expose(struct parser *ps, const struct option_def *o, const char *const *a)
 {
     struct plan *p = ps->plan;
-    char *real = realpath(a[0], NULL);
-    if (real == NULL)
-        die_errno("%s %s", o->name, a[0]);
+    char *path = absolute_path(p, o->name, a[0]);
+    check_no_symlink(path, o->name, a[0], path);
     struct step *s = add_step(ps, STEP_BIND, o->data | STEP_EXPOSE, o->name, a, 1);
-    s->src = s->dest = talloc_strdup(p, real);
-    free(real);
+    s->src = s->dest = path;
     /* Nested exposures work in either order: a path goes before any
      * exposure already given below it, which then lands on top. */
     size_t len = strlen(s->dest), n = p->n_steps - 1;

@@ -3,6 +3,8 @@ test_description='attacks from inside the sandbox (issue 19): pid 1, --rw/--ro
 symlinks, inherited fds, --pty without a pid namespace, --timeout leftovers'
 . "$(dirname "$0")/lib.sh"
 
+"$BWRAPPER" --unshare-user --ro-bind / / true 2>/dev/null && test_set_prereq USERNS
+
 # A system, a private /tmp and /proc of a new pid namespace, and no
 # capabilities (as root, CAP_SYS_PTRACE alone would reach any process).
 SYS="$ROOT_ARGS --proc /proc --dev /dev --tmpfs /tmp --unshare-pid --cap-drop ALL"
@@ -38,6 +40,61 @@ test_expect_success 'pid 1 has the command'"'"'s --rlimit limits' '
 test_expect_success 'ps inside still shows pid 1' '
     "$BWRAPPER" $SYS -- sh -c "cat /proc/1/stat" >out &&
     grep -q "^1 (bwrapper)" out
+'
+
+# A workspace and a secret beside it, as under a home; an earlier run of
+# the sandbox could write anything in proj, symlinks included.
+test_expect_success 'set up a workspace with a secret beside it' '
+    top=$(mktemp -d "${TMPDIR:-/tmp}/bwrapper-sec.XXXXXX") &&
+    mkdir -p "$top/home/.ssh/keys" "$top/home/proj/sub" &&
+    echo secret >"$top/home/.ssh/id" &&
+    echo "$top" >top
+'
+top=$(cat top 2>/dev/null)
+proj=$top/home/proj
+secret_untouched() { echo secret >expect && test_cmp expect "$top/home/.ssh/id" && test ! -e "$top/home/.ssh/keys/x"; }
+
+test_expect_success 'a symlink planted as a --rw path (build -> ../.ssh) is refused, not followed' '
+    ln -s ../.ssh "$proj/build" &&
+    (cd "$proj" && test_expect_code 1 "$BWRAPPER" --profile agent --rw build -- \
+        sh -c "echo pwned >build/id; echo pwned >\"$top/home/.ssh/id\"") 2>err &&
+    grep -q "^bwrapper: --rw build: $proj/build is a symlink (to ../.ssh)" err &&
+    secret_untouched
+'
+
+test_expect_success 'a symlink planted in a middle component of a --rw or --ro path is refused' '
+    ln -s ../.ssh "$proj/link" &&
+    test_expect_code 1 "$BWRAPPER" --profile agent --rw "$proj/link/keys" -- \
+        sh -c "echo pwned >\"$proj/link/keys/x\"; echo pwned >\"$top/home/.ssh/keys/x\"" 2>err &&
+    grep -q "^bwrapper: --rw $proj/link/keys: $proj/link is a symlink (to ../.ssh)" err &&
+    test_expect_code 1 "$BWRAPPER" --profile agent --ro "$proj/link/keys" -- true 2>err &&
+    grep -q "^bwrapper: --ro $proj/link/keys: $proj/link is a symlink" err &&
+    secret_untouched
+'
+
+# --userns-block-fd holds the sandbox between parsing and the bind (the
+# caller writes the id maps, as in bwrap's protocol): the directory checked
+# at parse time is swapped for a symlink meanwhile.
+test_expect_success USERNS 'a symlink swapped in after parsing is not followed when binding' '
+    mkdir "$proj/out" &&
+    rm -f info && mkfifo block &&
+    { "$BWRAPPER" $ROOT_ARGS --unshare-user --info-fd 8 --userns-block-fd 9 --rw "$proj/out" -- \
+        sh -c "echo pwned >\"$proj/out/id\"" 8>info 9<>block 2>err; echo $? >status; } &
+    while ! test -s info; do sleep 0.05; done &&
+    pid=$(/usr/bin/python3 -c "import json; print(json.load(open(\"info\"))[\"child-pid\"])") &&
+    echo "$(id -u) $(id -u) 1" >/proc/$pid/uid_map &&
+    echo deny >/proc/$pid/setgroups &&
+    echo "$(id -g) $(id -g) 1" >/proc/$pid/gid_map &&
+    mv "$proj/out" "$proj/out.old" && ln -s ../.ssh "$proj/out" &&
+    echo go >block &&
+    wait &&
+    echo 1 >expect.status && test_cmp expect.status status &&
+    grep -q "can'"'"'t open $proj/out without following a symlink" err &&
+    secret_untouched
+'
+
+test_expect_success 'clean up the workspace' '
+    rm -rf "$top"
 '
 
 test_done
