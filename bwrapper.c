@@ -272,6 +272,17 @@ static void h_seccomp(struct parser *ps, const struct option_def *o, const char 
     p->seccomp_fds[p->n_seccomp_fds++] = fd;
 }
 
+static void add_keep_fd(struct plan *p, int fd)
+{
+    p->keep_fds = talloc_realloc(p, p->keep_fds, int, p->n_keep_fds + 1);
+    p->keep_fds[p->n_keep_fds++] = fd;
+}
+
+static void h_keep_fd(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    add_keep_fd(ps->plan, parse_fd(o->name, a[0]));
+}
+
 static void h_id(struct parser *ps, const struct option_def *o, const char *const *a)
 {
     int64_t id = parse_id(o->name, a[0]);
@@ -474,6 +485,7 @@ static void expand_agent(struct parser *ps)
 #undef WORDS
     parse_list(ps, (int)n, w, true);
     ps->plan->root_readonly = true;
+    ps->plan->close_fds = true;
     talloc_free(mem);
 }
 
@@ -703,6 +715,7 @@ static const struct option_def options[] = {
     OPT("--timeout", 1, h_timeout, 0, "SECONDS", "After SECONDS, SIGTERM the sandbox, SIGKILL 2 s later; exit 124"),
     OPT("--rlimit", 1, h_rlimit, 0, "NAME=SOFT[:HARD]", "Set a resource limit just before exec (e.g. nofile=1024)"),
     OPT("--pty", 0, h_flag, offsetof(struct plan, pty), "", "Run the command on a new pseudo-terminal, relayed to ours"),
+    OPT("--keep-fd", 1, h_keep_fd, 0, "FD", "Pass FD on to the command where other inherited fds are closed (--profile agent, --pty)"),
     OPT("--seccomp-profile", 1, h_seccomp_profile, 0, "PROFILE",
         "Filter system calls with PROFILE: default, or an OCI/Docker JSON profile file"),
     OPT("--emit-oci", 1, h_string, offsetof(struct plan, emit_oci), "DIR",
@@ -801,6 +814,12 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
 
     if (ps.n_layers > 0)
         die("--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay");
+    /* A terminal's fd passed on would let the command read what is typed
+     * there, around the pty; and the --sync-fd the command holds is named. */
+    if (p->pty)
+        p->close_fds = true;
+    if (p->as_pid_1 && p->sync_fd != -1)
+        add_keep_fd(p, p->sync_fd);
     if (ps.print == PRINT_SECCOMP && p->seccomp_profile == NULL)
         die("--print-seccomp needs --seccomp-profile");
     *print = ps.print;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -87,6 +88,9 @@ static void resolve(struct launch *l, const struct plan *p)
     for (size_t i = 0; i < p->n_steps; i++)
         if (p->steps[i].fd >= 0 && fcntl(p->steps[i].fd, F_GETFD) < 0)
             die_errno("%s", p->steps[i].option);
+    for (size_t i = 0; i < p->n_keep_fds; i++)
+        if (fcntl(p->keep_fds[i], F_GETFD) < 0)
+            die_errno("--keep-fd %d", p->keep_fds[i]);
     /* --timeout ends the whole sandbox: that takes a pid namespace. */
     if (p->timeout_ms)
         l->ns |= NS_PID;
@@ -248,24 +252,33 @@ static void die_with_parent(const struct plan *p)
         die_errno("prctl(PR_SET_PDEATHSIG)");
 }
 
-/* Close every fd above stderr except the two in KEEP (-1 for none). */
-static void close_fds_except(int a, int b)
+/* close_range every fd above stderr but the N in KEEP (in any order;
+ * negative ones ignored), with FLAGS (CLOSE_RANGE_CLOEXEC: at exec). */
+static void close_fds_except(const int *keep, size_t n, unsigned flags)
 {
-    if (a > b) {
-        int t = a;
-        a = b;
-        b = t;
-    }
     unsigned from = 3;
-    int keep[] = {a, b};
-    for (size_t i = 0; i < N_ELEMENTS(keep); i++) {
-        if (keep[i] < (int)from)
-            continue;
-        if ((unsigned)keep[i] > from)
-            syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-        from = (unsigned)keep[i] + 1;
+    for (;;) {
+        int next = -1; /* the lowest fd to keep from FROM up */
+        for (size_t i = 0; i < n; i++)
+            if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
+                next = keep[i];
+        if (next < 0)
+            break;
+        if ((unsigned)next > from)
+            syscall(SYS_close_range, from, (unsigned)next - 1, flags);
+        from = (unsigned)next + 1;
     }
-    syscall(SYS_close_range, from, ~0u, 0);
+    syscall(SYS_close_range, from, ~0u, flags);
+}
+
+/* --profile agent, --pty: the caller's fds above stderr that it did not
+ * name end at exec (a leaked directory fd opens the host's tree to the
+ * command, a terminal's fd what is typed there).  Close-on-exec, so ours
+ * (the exec report) still work until then. */
+static void close_unnamed_fds(const struct plan *p)
+{
+    if (p->close_fds)
+        close_fds_except(p->keep_fds, p->n_keep_fds, CLOSE_RANGE_CLOEXEC);
 }
 
 static void apply_rlimits(const struct plan *p)
@@ -309,7 +322,8 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
     /* pid 1 holds nothing the command was given: a pipe must close when
      * the command closes it, not when the last process of the sandbox
      * does.  It keeps its report channel and --sync-fd. */
-    close_fds_except(l->event_fd, p->sync_fd);
+    int keep[] = {l->event_fd, p->sync_fd};
+    close_fds_except(keep, N_ELEMENTS(keep), 0);
     caps_apply(0, false);
     for (size_t i = 0; i < p->n_lock_files; i++) {
         int fd = open(p->lock_files[i], O_RDONLY | O_CLOEXEC);
@@ -492,6 +506,7 @@ static _Noreturn void run_child(struct launch *l)
     die_with_parent(p);
     apply_rlimits(p);
     caps_apply(l->caps, l->caps_inheritable);
+    close_unnamed_fds(p);
     /* Last, so the filters need not allow anything set-up does. */
     seccomp_install(l->seccomp);
 

@@ -93,6 +93,55 @@ test_expect_success USERNS 'a symlink swapped in after parsing is not followed w
     secret_untouched
 '
 
+# A host directory the caller left open as fd 5: through /proc/self/fd/5
+# the command would write there, whatever the sandbox's mounts.
+test_expect_success 'set up a host directory and file for leaked fds' '
+    mkdir hostdir && echo typed >hostfile
+'
+
+test_expect_success 'with --profile agent an inherited directory fd cannot be used to write a host file' '
+    test_must_fail "$BWRAPPER" --profile agent -- sh -c "echo pwned >/proc/self/fd/5/pwned" 5<hostdir &&
+    test ! -e hostdir/pwned
+'
+
+test_expect_success 'with --pty an inherited fd (a terminal'"'"'s, say) cannot be read' '
+    test_must_fail "$BWRAPPER" $SYS --pty -- sh -c "cat <&5" 5<hostfile </dev/null >out &&
+    ! grep -q typed out &&
+    test_must_fail "$BWRAPPER" $SYS --pty -- sh -c "echo pwned >/proc/self/fd/5/pwned" 5<hostdir </dev/null &&
+    test ! -e hostdir/pwned
+'
+
+test_expect_success '--keep-fd passes a named fd on, and only that one' '
+    "$BWRAPPER" --profile agent --keep-fd 6 -- sh -c "cat <&6; test ! -e /proc/self/fd/5 && echo no-5" \
+        5<hostdir 6<hostfile >out &&
+    printf "%s\n" typed no-5 >expect && test_cmp expect out &&
+    "$BWRAPPER" $SYS --pty --keep-fd 6 -- cat /proc/self/fd/6 6<hostfile </dev/null >out &&
+    grep -q typed out
+'
+
+test_expect_success 'the --sync-fd of an --as-pid-1 sandbox still reaches the command' '
+    "$BWRAPPER" $SYS --pty --as-pid-1 --sync-fd 6 -- cat /proc/self/fd/6 6<hostfile </dev/null >out &&
+    grep -q typed out
+'
+
+test_expect_success 'a plain bwrap line passes inherited fds on, as bwrap does' '
+    "$BWRAPPER" $SYS -- sh -c "cat <&5" 5<hostfile >out &&
+    echo typed >expect && test_cmp expect out
+'
+
+test_expect_success '--keep-fd of a closed fd is an error; --print-plan shows the fds kept' '
+    test_expect_code 1 "$BWRAPPER" --profile agent --keep-fd 9 -- true 9>&- 2>err &&
+    echo "bwrapper: --keep-fd 9: Bad file descriptor" >expect && test_cmp expect err &&
+    "$BWRAPPER" --print-plan --pty --keep-fd 7 -- true >plan &&
+    /usr/bin/python3 -c "
+import json
+p = json.load(open(\"plan\"))
+assert p[\"close-fds\"] is True and p[\"keep-fds\"] == [7], p
+" &&
+    "$BWRAPPER" --print-plan -- true >plan &&
+    grep -q "\"close-fds\": false" plan
+'
+
 test_expect_success 'clean up the workspace' '
     rm -rf "$top"
 '
