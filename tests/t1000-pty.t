@@ -148,8 +148,10 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 print("pid 1 seen:", "1" in seen, "foreign:", foreign)
 EOF
 
+# --info-fd keeps pid 1 dumpable, as in bwrap, so the command can list its
+# fds; it is not otherwise.
 test_expect_success DRIVE,PYTHON 'no process in the sandbox, pid 1 included, holds the caller'"'"'s terminal' '
-    drive -- "$BWRAPPER" $BOX --unshare-pid --ro-bind "$PWD/ttys.py" /ttys.py --pty python3 /ttys.py &&
+    drive -- "$BWRAPPER" $BOX --unshare-pid --info-fd 9 --ro-bind "$PWD/ttys.py" /ttys.py --pty python3 /ttys.py 9>info &&
     status_is 0 && echo "pid 1 seen: True foreign: []" >expect && test_cmp expect out
 '
 
