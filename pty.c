@@ -127,10 +127,9 @@ static void suspend(struct pty_relay *r)
     copy_window_size(r->size_from, r->controller);
 }
 
-/* Every signal whose default would end bwrapper with the terminal raw
- * (but those a fault raises): passed on to the command instead. */
-static const int forwarded[] = {SIGHUP,    SIGINT, SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
-                                SIGSTKFLT, SIGIO,  SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ};
+const int pty_forwarded[] = {SIGHUP,    SIGINT, SIGQUIT, SIGABRT,   SIGUSR1, SIGUSR2, SIGALRM, SIGTERM,
+                             SIGSTKFLT, SIGIO,  SIGPWR,  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ};
+const size_t pty_n_forwarded = N_ELEMENTS(pty_forwarded);
 
 struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
 {
@@ -148,8 +147,8 @@ struct pty_relay *pty_relay_begin(void *mem_ctx, int controller, int pidfd)
 
     sigset_t set;
     sigemptyset(&set);
-    for (size_t i = 0; i < N_ELEMENTS(forwarded); i++)
-        sigaddset(&set, forwarded[i]);
+    for (size_t i = 0; i < pty_n_forwarded; i++)
+        sigaddset(&set, pty_forwarded[i]);
     sigaddset(&set, SIGWINCH);
     sigaddset(&set, SIGTSTP);
     if (sigprocmask(SIG_BLOCK, &set, &r->old_mask) < 0 ||

@@ -9,6 +9,7 @@
 
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 
 /* Open a new pty through PTMX (a path as the calling process sees it):
@@ -30,6 +31,12 @@ void pty_take_stdio(int replica);
 /* In the command, just before exec: a new session whose controlling
  * terminal is stdin (the replica).  Dies on failure. */
 void pty_become_session(void);
+
+/* Every signal whose default would end bwrapper with the terminal raw
+ * (but those a fault raises): the relay passes them on to the sandbox
+ * instead, and its pid 1 on to the command. */
+extern const int pty_forwarded[];
+extern const size_t pty_n_forwarded;
 
 /* The monitor side.  The relay copies the caller's stdin to the controller
  * and the controller's output to stdout.  When stdin is a terminal it is in

@@ -91,8 +91,12 @@ static void resolve(struct launch *l, const struct plan *p)
     for (size_t i = 0; i < p->n_keep_fds; i++)
         if (fcntl(p->keep_fds[i], F_GETFD) < 0)
             die_errno("--keep-fd %d", p->keep_fds[i]);
-    /* --timeout ends the whole sandbox: that takes a pid namespace. */
-    if (p->timeout_ms)
+    /* --timeout ends the whole sandbox: that takes a pid namespace.  So
+     * does --pty, whose relay must outlive the command to restore the
+     * caller's terminal: without one the command (same uid) could address
+     * bwrapper's pid and kill -9 it, leaving the terminal raw.  A joined
+     * --pidns keeps bwrapper out of reach already. */
+    if (p->timeout_ms || (p->pty && p->pidns_fd == -1))
         l->ns |= NS_PID;
 
     /* Without setuid, only a user namespace gives us the right to mount. */
@@ -305,8 +309,8 @@ static void forward_to_all(int sig)
     kill(-1, sig);
 }
 
-/* --pty: SIGINT, SIGTERM, SIGHUP and SIGQUIT forwarded by the monitor are for the
- * command; pid 1 would ignore them, another reaper die of them. */
+/* --pty: the signals the monitor passes on are for the command; pid 1
+ * would ignore them. */
 static volatile pid_t reaped_command;
 
 static void forward_to_command(int sig)
@@ -340,10 +344,8 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
     if (p->pty) {
         reaped_command = command;
         struct sigaction sa = {.sa_handler = forward_to_command, .sa_flags = SA_RESTART};
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGQUIT, &sa, NULL);
+        for (size_t i = 0; i < pty_n_forwarded; i++)
+            sigaction(pty_forwarded[i], &sa, NULL);
     }
     /* Everything in the namespace, the command included. */
     if (p->timeout_ms) {

@@ -142,6 +142,12 @@ assert p[\"close-fds\"] is True and p[\"keep-fds\"] == [7], p
     grep -q "\"close-fds\": false" plan
 '
 
+test_expect_success '--pty implies a pid namespace: the command cannot kill -9 bwrapper' '
+    test_expect_code 5 "$BWRAPPER" $ROOT_ARGS --proc /proc --pty -- \
+        sh -c "kill -KILL \$PPID; echo alive; exit 5" </dev/null >out &&
+    grep -q alive out
+'
+
 test_expect_success 'clean up the workspace' '
     rm -rf "$top"
 '

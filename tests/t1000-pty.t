@@ -165,6 +165,10 @@ test_expect_success DRIVE 'the terminal is restored when the command is killed' 
     drive -g -- "$BWRAPPER" $BOX --pty sh -c "kill -KILL \$\$" && status_is 137
 '
 
+test_expect_success DRIVE 'the command cannot kill bwrapper (--pty implies a pid namespace): the terminal is restored' '
+    drive -g -- "$BWRAPPER" $BOX --pty sh -c "kill -KILL \$PPID; exit 5" && status_is 5
+'
+
 test_expect_success DRIVE 'SIGTERM to bwrapper goes to the command; the terminal is restored' '
     drive -g -e READY -k 15 -- "$BWRAPPER" $BOX --pty sh -c "
         trap \"echo caught TERM; exit 3\" TERM
