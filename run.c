@@ -588,15 +588,26 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
 {
     struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
     struct timeout timeout = timeout_start(l->plan->timeout_ms);
+    int command = -1; /* the command's status, once the reaper reports it */
     for (;;) {
         /* The reaper's report comes first: pid 1 often exits right after
-         * the command, and its own status is not the command's.  After a
-         * timeout only the end of the whole sandbox counts. */
+         * the command, and its own status is not the command's.  With
+         * --timeout the deadline holds for the whole sandbox: what the
+         * command left running is waited for and ended at the deadline,
+         * the status staying the command's.  After a timeout that ended
+         * the command only the end of the whole sandbox counts. */
         uint64_t v;
-        if (!timeout.expired && l->event_fd >= 0 && read(l->event_fd, &v, sizeof v) == sizeof v)
-            return (int)v - 1;
+        bool awaiting_report = command < 0 && !timeout.expired && l->event_fd >= 0;
+        if (awaiting_report && read(l->event_fd, &v, sizeof v) == sizeof v) {
+            command = (int)v - 1;
+            if (!l->plan->timeout_ms)
+                return command;
+            continue;
+        }
         siginfo_t info = {0};
         if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) == 0 && info.si_pid == child) {
+            if (command >= 0)
+                return command;
             if (timeout.expired)
                 return 124; /* as timeout(1) */
             if (info.si_code == CLD_EXITED)
@@ -609,7 +620,7 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
             syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
             continue;
         }
-        fds[1] = (struct pollfd){.fd = timeout.expired ? -1 : l->event_fd, .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = awaiting_report ? l->event_fd : -1, .events = POLLIN};
         nfds_t n = relay ? 2 + pty_relay_poll_fds(relay, fds + 2) : 2;
         if (poll(fds, n, wait) < 0) {
             if (errno != EINTR)

@@ -148,6 +148,38 @@ test_expect_success '--pty implies a pid namespace: the command cannot kill -9 b
     grep -q alive out
 '
 
+# The command starts a process that outlives it and says so in a file
+# (so the test cannot pass without one running), then ends at once.  Its
+# output goes to files, so a leftover cannot hold the test's; one left by a
+# failure is killed by its mark.
+kill_marked() {
+    for p in $(pgrep -f "$1"); do kill -9 "$p"; done
+    :
+}
+
+test_expect_success '--timeout also ends what the command left running; bwrapper waits for it' '
+    mkdir box && mark=bwrapper-leftover-$$ &&
+    test_when_finished "kill_marked $mark" &&
+    timeout 30 "$BWRAPPER" $SYS --bind "$PWD/box" /box --timeout 1 -- sh -c "
+        sh -c \"echo \\\$\\\$ >/box/pidfile; sleep 1000; : $mark\" &
+        while ! test -s /box/pidfile; do sleep 0.01; done
+        exit 3" >/dev/null 2>err;
+    echo $? >status &&
+    echo 3 >expect && test_cmp expect status &&
+    test -s box/pidfile &&
+    ! pgrep -f "$mark"
+'
+
+test_expect_success '--timeout: a leftover that ignores SIGTERM is killed 2 s later' '
+    mark=bwrapper-stubborn-$$ && rm -f box/pidfile &&
+    test_when_finished "kill_marked $mark" &&
+    timeout 30 "$BWRAPPER" $SYS --bind "$PWD/box" /box --timeout 0.5 -- sh -c "
+        sh -c \"trap \\\"\\\" TERM; echo \\\$\\\$ >/box/pidfile; sleep 1000; : $mark\" &
+        while ! test -s /box/pidfile; do sleep 0.01; done" >/dev/null 2>err &&
+    test -s box/pidfile &&
+    ! pgrep -f "$mark"
+'
+
 test_expect_success 'clean up the workspace' '
     rm -rf "$top"
 '
