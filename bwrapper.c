@@ -310,6 +310,12 @@ static void h_argv0(struct parser *ps, const struct option_def *o, const char *c
 static char *absolute_path(void *mem_ctx, const char *opt, const char *path)
 {
     char *in = talloc_strdup(mem_ctx, path);
+    /* "" names no file (an unset variable, most likely), not the working
+     * directory */
+    if (*path == '\0') {
+        errno = ENOENT;
+        die_errno("%s %s", opt, path);
+    }
     if (*path != '/') {
         char *cwd = getcwd(NULL, 0);
         if (cwd == NULL)

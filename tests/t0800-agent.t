@@ -79,6 +79,11 @@ test_expect_success '--rw refuses a symlink, naming it and its target; its targe
     "$BWRAPPER" --profile agent --rw "$proj" -- sh -c "test -d \"$proj\" && test ! -e \"$top/link\""
 '
 
+test_expect_success '--rw with an empty path is an error, not the working directory' '
+    test_expect_code 1 "$BWRAPPER" --print-plan --rw "" -- true 2>err &&
+    echo "bwrapper: --rw : No such file or directory" >expect && test_cmp expect err
+'
+
 test_expect_success '--rw takes . and .. as written' '
     (cd "$proj/.git" && "$BWRAPPER" --print-plan --rw .././/. -- true) >plan &&
     grep -q "\"dest\": \"$proj\"" plan
