@@ -320,7 +320,7 @@ static void forward_to_command(int sig)
 
 /* pid 1: hold the lock files, reap everything, report the command's exit
  * status as soon as it has one, and leave when the last process has. */
-static _Noreturn void reap(const struct launch *l, pid_t command)
+static _Noreturn void reap(const struct launch *l, pid_t command, const sigset_t *mask)
 {
     const struct plan *p = l->plan;
     /* pid 1 holds nothing the command was given: a pipe must close when
@@ -352,6 +352,7 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
         struct sigaction sa = {.sa_handler = forward_to_all, .sa_flags = SA_RESTART};
         sigaction(SIGTERM, &sa, NULL);
     }
+    sigprocmask(SIG_SETMASK, mask, NULL);
     seccomp_install(l->seccomp);
     int status = 1;
     for (;;) {
@@ -385,6 +386,21 @@ static void make_reaper_undumpable(const struct plan *p)
 {
     if (p->info_fd == -1 && p->json_status_fd == -1 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_DUMPABLE)");
+}
+
+/* The signals pid 1 passes on are blocked from before the fork until
+ * its handlers are in place (and in the command until its exec): pid 1
+ * ignores what it has no handler for, so one sent in between, once the
+ * command runs, would be lost.  *OLD gets the mask to go back to. */
+static void hold_passed_on_signals(const struct plan *p, sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; p->pty && i < pty_n_forwarded; i++)
+        sigaddset(&set, pty_forwarded[i]);
+    if (p->timeout_ms)
+        sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, old);
 }
 
 static void close_fd(int *fd)
@@ -491,12 +507,15 @@ static _Noreturn void run_child(struct launch *l)
         write_proc_file(AT_FDCWD, "/proc/thread-self/attr/exec", p->exec_label);
 
     if (l->reaper) {
+        sigset_t mask;
         make_reaper_undumpable(p);
+        hold_passed_on_signals(p, &mask);
         pid_t pid = fork();
         if (pid < 0)
             die_errno("fork");
         if (pid > 0)
-            reap(l, pid);
+            reap(l, pid, &mask);
+        sigprocmask(SIG_SETMASK, &mask, NULL);
     }
     close_fd(&l->event_fd);
     if (!p->as_pid_1 && p->sync_fd != -1)
