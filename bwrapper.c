@@ -316,6 +316,17 @@ static void h_seccomp(struct parser *ps, const struct option_def *o, const char 
     p->seccomp_fds[p->n_seccomp_fds++] = (struct seccomp_fd_program){.fd = fd};
 }
 
+static void add_keep_fd(struct plan *p, int fd)
+{
+    p->keep_fds = talloc_realloc(p, p->keep_fds, int, p->n_keep_fds + 1);
+    p->keep_fds[p->n_keep_fds++] = fd;
+}
+
+static void h_keep_fd(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    add_keep_fd(ps->plan, parse_fd(o->name, a[0]));
+}
+
 static void h_id(struct parser *ps, const struct option_def *o, const char *const *a)
 {
     int64_t id = parse_id(o->name, a[0]);
@@ -337,17 +348,73 @@ static void h_argv0(struct parser *ps, const struct option_def *o, const char *c
     ps->plan->argv0 = talloc_strdup(ps->plan, a[0]);
 }
 
-/* --rw PATH, --ro PATH: the host path, resolved as the kernel will see
- * it at bind time, at the same place inside. */
+/* PATH made absolute (from the working directory, which getcwd gives
+ * without symlinks), with ".", ".." and repeated slashes taken as written:
+ * with no symlink in it, that is the path the kernel resolves. */
+static char *absolute_path(void *mem_ctx, const char *opt, const char *path)
+{
+    char *in = talloc_strdup(mem_ctx, path);
+    /* "" names no file (an unset variable, most likely), not the working
+     * directory */
+    if (*path == '\0') {
+        errno = ENOENT;
+        die_errno("%s %s", opt, path);
+    }
+    if (*path != '/') {
+        char *cwd = getcwd(NULL, 0);
+        if (cwd == NULL)
+            die_errno("%s %s: can't get the working directory", opt, path);
+        in = talloc_asprintf(mem_ctx, "%s/%s", cwd, path);
+        free(cwd);
+    }
+    char *out = talloc_strdup(mem_ctx, ""), *save = NULL;
+    for (char *c = strtok_r(in, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, "..") == 0)
+            *(strrchr(out, '/') ? strrchr(out, '/') : out) = '\0';
+        else if (strcmp(c, ".") != 0)
+            out = talloc_asprintf_append(out, "/%s", c);
+    }
+    talloc_free(in);
+    return *out ? out : talloc_strdup(mem_ctx, "/");
+}
+
+/* Refuse PATH (absolute, normalized) if a symlink is on it, naming it. */
+static void check_no_symlink(void *mem_ctx, const char *opt, const char *arg, const char *path)
+{
+    int fd = open_no_symlinks(path);
+    if (fd >= 0) {
+        close(fd);
+        return;
+    }
+    if (errno != ELOOP)
+        die_errno("%s %s", opt, arg);
+    for (const char *end = strchr(path + 1, '/');; end = strchr(end + 1, '/')) {
+        char *prefix = end ? talloc_strndup(mem_ctx, path, (size_t)(end - path)) : talloc_strdup(mem_ctx, path);
+        char target[PATH_MAX];
+        ssize_t n = readlink(prefix, target, sizeof target - 1);
+        if (n >= 0) {
+            target[n] = '\0';
+            die("%s %s: %s is a symlink (to %s), which --rw and --ro do not follow: "
+                "name the directory it points to if that is meant", opt, arg, prefix, target);
+        }
+        if (end == NULL)
+            break;
+    }
+    die_errno("%s %s", opt, arg);
+}
+
+/* --rw PATH, --ro PATH: the host path, at the same place inside.  No
+ * symlink on it is followed, now or when it is bound (mounts.c): one
+ * planted in a workspace by an earlier sandbox (proj/build -> ../.ssh)
+ * would expose its target, and the user cannot tell it from one they
+ * meant. */
 static void h_expose(struct parser *ps, const struct option_def *o, const char *const *a)
 {
     struct plan *p = ps->plan;
-    char *real = realpath(a[0], NULL);
-    if (real == NULL)
-        die_errno("%s %s", o->name, a[0]);
+    char *path = absolute_path(p, o->name, a[0]);
+    check_no_symlink(path, o->name, a[0], path);
     struct step *s = add_step(ps, STEP_BIND, o->data | STEP_EXPOSE, o->name, a, 1);
-    s->src = s->dest = talloc_strdup(p, real);
-    free(real);
+    s->src = s->dest = path;
     /* Nested exposures work in either order: a path goes before any
      * exposure already given below it, which then lands on top. */
     size_t len = strlen(s->dest), n = p->n_steps - 1;
@@ -470,6 +537,7 @@ static void expand_agent(struct parser *ps)
 #undef WORDS
     parse_list(ps, (int)n, w, true);
     ps->plan->root_readonly = true;
+    ps->plan->close_fds = true;
     talloc_free(mem);
 }
 
@@ -699,6 +767,7 @@ static const struct option_def options[] = {
     OPT("--timeout", 1, h_timeout, 0, "SECONDS", "After SECONDS, SIGTERM the sandbox, SIGKILL 2 s later; exit 124"),
     OPT("--rlimit", 1, h_rlimit, 0, "NAME=SOFT[:HARD]", "Set a resource limit just before exec (e.g. nofile=1024)"),
     OPT("--pty", 0, h_flag, offsetof(struct plan, pty), "", "Run the command on a new pseudo-terminal, relayed to ours"),
+    OPT("--keep-fd", 1, h_keep_fd, 0, "FD", "Pass FD on to the command where other inherited fds are closed (--profile agent, --pty)"),
     OPT("--seccomp-profile", 1, h_seccomp_profile, 0, "PROFILE",
         "Filter system calls with PROFILE: default, or an OCI/Docker JSON profile file"),
     OPT("--emit-oci", 1, h_string, offsetof(struct plan, emit_oci), "DIR",
@@ -823,6 +892,12 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
 
     if (ps.n_layers > 0)
         die("--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay");
+    /* A terminal's fd passed on would let the command read what is typed
+     * there, around the pty; and the --sync-fd the command holds is named. */
+    if (p->pty)
+        p->close_fds = true;
+    if (p->as_pid_1 && p->sync_fd != -1)
+        add_keep_fd(p, p->sync_fd);
     if (ps.print == PRINT_SECCOMP && p->seccomp_profile == NULL)
         die("--print-seccomp needs --seccomp-profile");
     *print = ps.print;

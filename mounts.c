@@ -294,6 +294,21 @@ static void attach(struct builder *b, const struct step *s, int tree, int dest_f
 
 /* ---- source trees, taken before anything is mounted ---- */
 
+/* --rw/--ro: resolved once, following no symlink (see h_expose), and
+ * exactly that directory copied: a symlink swapped in since parsing is an
+ * error, never followed. */
+static int copy_exposed(const struct step *s)
+{
+    int fd = open_no_symlinks(s->src);
+    if (fd < 0)
+        die_errno("%s: can't open %s without following a symlink", s->option, s->src);
+    int tree = copy_tree(fd, "");
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return tree;
+}
+
 /* A bind source with its flags.  Only --not-a-security-boundary lets a
  * tree whose flags cannot be set through, with a warning (bwrap 0.12). */
 static int clone_bind_source(struct builder *b, const struct step *s, const char *path)
@@ -304,7 +319,7 @@ static int clone_bind_source(struct builder *b, const struct step *s, const char
         errno = ENOENT;
         return -1;
     }
-    int tree = copy_tree(AT_FDCWD, path);
+    int tree = (s->flags & STEP_EXPOSE) ? copy_exposed(s) : copy_tree(AT_FDCWD, path);
     if (tree < 0)
         return -1;
     if (set_tree_attrs(tree, bind_attrs(s->flags)) < 0) {

@@ -175,6 +175,11 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     set_fd(o, "userns-block-fd", p->userns_block_fd);
     set_fd(o, "info-fd", p->info_fd);
     set_fd(o, "json-status-fd", p->json_status_fd);
+    json_object_set_new(o, "close-fds", json_boolean(p->close_fds));
+    json_t *keep = json_array();
+    for (size_t i = 0; i < p->n_keep_fds; i++)
+        json_array_append_new(keep, json_integer(p->keep_fds[i]));
+    json_object_set_new(o, "keep-fds", keep);
     json_t *seccomp = json_array();
     for (size_t i = 0; i < p->n_seccomp_fds; i++)
         json_array_append_new(seccomp, json_integer(p->seccomp_fds[i].fd));

@@ -150,7 +150,13 @@ struct plan {
     size_t n_lock_files;
 
     int sync_fd, block_fd, userns_block_fd, info_fd, json_status_fd; /* -1: none */
-    struct seccomp_fd_program *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
+    /* The caller's fds above 2 reach the command only if named: --keep-fd,
+     * and --sync-fd with --as-pid-1 (in keep_fds too).  Set by --profile
+     * agent and --pty; otherwise every inherited fd passes, as in bwrap. */
+    bool close_fds;
+    int *keep_fds; /* --keep-fd, in order */
+    size_t n_keep_fds;
+        struct seccomp_fd_program *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
     size_t n_seccomp_fds;
     bool seccomp_replace; /* given as --seccomp (last one wins) */
     struct seccomp_profile *seccomp_profile; /* --seccomp-profile; NULL if none */

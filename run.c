@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
@@ -86,8 +87,15 @@ static void resolve(struct launch *l, const struct plan *p)
     if (p->disable_userns && p->userns_block_fd != -1)
         die("--disable-userns is not compatible with  --userns-block-fd");
 
-    /* --timeout ends the whole sandbox: that takes a pid namespace. */
-    if (p->timeout_ms)
+    for (size_t i = 0; i < p->n_keep_fds; i++)
+        if (fcntl(p->keep_fds[i], F_GETFD) < 0)
+            die_errno("--keep-fd %d", p->keep_fds[i]);
+    /* --timeout ends the whole sandbox: that takes a pid namespace.  So
+     * does --pty, whose relay must outlive the command to restore the
+     * caller's terminal: without one the command (same uid) could address
+     * bwrapper's pid and kill -9 it, leaving the terminal raw.  A joined
+     * --pidns keeps bwrapper out of reach already. */
+    if (p->timeout_ms || (p->pty && p->pidns_fd == -1))
         l->ns |= NS_PID;
 
     /* Without setuid, only a user namespace gives us the right to mount. */
@@ -269,24 +277,33 @@ static void die_with_monitor(const struct launch *l)
         _exit(1);
 }
 
-/* pid 1: hold the lock files, reap everything, report the command's exit
- * status as soon as it has one, and leave when the last process has. */
-/* Close every fd above stderr except the N in KEEP (-1 entries: none). */
-static void close_fds_except(const int *keep, size_t n)
+/* close_range every fd above stderr but the N in KEEP (in any order;
+ * negative ones ignored), with FLAGS (CLOSE_RANGE_CLOEXEC: at exec). */
+static void close_fds_except(const int *keep, size_t n, unsigned flags)
 {
     unsigned from = 3;
     for (;;) {
-        int next = -1; /* the lowest kept fd from FROM on */
+        int next = -1; /* the lowest fd to keep from FROM up */
         for (size_t i = 0; i < n; i++)
             if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
                 next = keep[i];
         if (next < 0)
             break;
         if ((unsigned)next > from)
-            syscall(SYS_close_range, from, (unsigned)next - 1, 0);
+            syscall(SYS_close_range, from, (unsigned)next - 1, flags);
         from = (unsigned)next + 1;
     }
-    syscall(SYS_close_range, from, ~0u, 0);
+    syscall(SYS_close_range, from, ~0u, flags);
+}
+
+/* --profile agent, --pty: the caller's fds above stderr that it did not
+ * name end at exec (a leaked directory fd opens the host's tree to the
+ * command, a terminal's fd what is typed there).  Close-on-exec, so ours
+ * (the exec report) still work until then. */
+static void close_unnamed_fds(const struct plan *p)
+{
+    if (p->close_fds)
+        close_fds_except(p->keep_fds, p->n_keep_fds, CLOSE_RANGE_CLOEXEC);
 }
 
 /* Before the command exists, so that a lock file that cannot be taken
@@ -376,6 +393,8 @@ static void reaper_leaves_pty(const struct plan *p)
         close(fd);
 }
 
+/* pid 1: hold the lock files, reap everything, report the command's exit
+ * status as soon as it has one, and leave when the last process has. */
 static _Noreturn void reap(const struct launch *l, pid_t command)
 {
     const struct plan *p = l->plan;
@@ -387,9 +406,12 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
     keep[0] = l->event_fd;
     keep[1] = p->sync_fd;
     memcpy(keep + 2, l->lock_fds, p->n_lock_files * sizeof *keep);
-    close_fds_except(keep, p->n_lock_files + 2);
+    close_fds_except(keep, p->n_lock_files + 2, 0);
     talloc_free(keep);
     caps_apply(0, false);
+    /* The command's limits bind pid 1 too, or the command could have it
+     * write or open for it. */
+    apply_rlimits(p);
     reaper_leaves_pty(p);
     /* again: dropping capabilities may have disarmed it (the monitor's
      * pidfd is closed by now; pid 1 was armed before it was) */
@@ -413,6 +435,21 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
         }
     }
     _exit(status);
+}
+
+/* Before the reaper is forked, so it never runs dumpable: the command
+ * (same uid) could otherwise ptrace pid 1, write code into it through
+ * /proc/1/mem and run it with pid 1's fds, or read the caller's whole
+ * environment in /proc/1/environ.  The command is dumpable again from its
+ * exec on, as usual; until then nothing reads its own /proc entries.
+ * Not when the caller is told pid 1's pid (--info-fd, --json-status-fd):
+ * bwrap's users (flatpak) open its /proc/PID/ns/ from outside, which a
+ * non-dumpable process refuses its owner too, its memory belonging to the
+ * host's user namespace. */
+static void make_reaper_undumpable(const struct plan *p)
+{
+    if (p->info_fd == -1 && p->json_status_fd == -1 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        die_errno("prctl(PR_SET_DUMPABLE)");
 }
 
 static void close_fd(int *fd)
@@ -520,6 +557,7 @@ static _Noreturn void run_child(struct launch *l)
 
     if (l->reaper) {
         take_lock_files(l);
+        make_reaper_undumpable(p);
         pid_t pid = fork();
         if (pid < 0)
             die_errno("Can't fork for pid 1");
@@ -539,6 +577,7 @@ static _Noreturn void run_child(struct launch *l)
      * when there is one. */
     die_with_monitor(l);
     sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+    close_unnamed_fds(p);
     /* Last, so the filters need not allow anything set-up does. */
     seccomp_install(l->seccomp);
 
@@ -643,15 +682,26 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
 {
     struct pollfd fds[3 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
     struct timeout timeout = timeout_start(l->plan->timeout_ms);
+    int command = -1; /* the command's status, once the reaper reports it */
     for (;;) {
         /* The reaper's report comes first: pid 1 often exits right after
-         * the command, and its own status is not the command's.  After a
-         * timeout only the end of the whole sandbox counts. */
+         * the command, and its own status is not the command's.  With
+         * --timeout the deadline holds for the whole sandbox: what the
+         * command left running is waited for and ended at the deadline,
+         * the status staying the command's.  After a timeout that ended
+         * the command only the end of the whole sandbox counts. */
         uint64_t v;
-        if (!timeout.expired && l->event_fd >= 0 && read(l->event_fd, &v, sizeof v) == sizeof v)
-            return (int)v - 1;
+        bool awaiting_report = command < 0 && !timeout.expired && l->event_fd >= 0;
+        if (awaiting_report && read(l->event_fd, &v, sizeof v) == sizeof v) {
+            command = (int)v - 1;
+            if (!l->plan->timeout_ms)
+                return command;
+            continue;
+        }
         siginfo_t info = {0};
         if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) == 0 && info.si_pid == child) {
+            if (command >= 0)
+                return command;
             if (timeout.expired)
                 return 124; /* as timeout(1) */
             if (info.si_code == CLD_EXITED)
@@ -664,7 +714,7 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
             syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
             continue;
         }
-        fds[1] = (struct pollfd){.fd = timeout.expired ? -1 : l->event_fd, .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = awaiting_report ? l->event_fd : -1, .events = POLLIN};
         fds[2] = (struct pollfd){.fd = sigfd, .events = POLLIN};
         nfds_t n = relay ? 3 + pty_relay_poll_fds(relay, fds + 3) : 3;
         if (poll(fds, n, wait) < 0) {

@@ -59,6 +59,10 @@ int send_fd(int sock, int fd);
  * failed and said why), or with errno on a socket error. */
 int recv_fd(int sock);
 
+/* An O_PATH fd of PATH resolved without following any symlink (ELOOP
+ * if there is one): --rw/--ro, where a symlink may have been planted. */
+int open_no_symlinks(const char *path);
+
 /* What the kernel offers. */
 bool kernel_has_ns(const char *name); /* "user", "cgroup": /proc/self/ns/NAME */
 bool userns_allowed(void);            /* user namespaces exist and are not limited to 0 */

@@ -96,6 +96,7 @@ _bwrapper_option_table()
 --runtime runtime
 --runtime-flag none
 --pty
+--keep-fd fd
 TABLE
 }
 

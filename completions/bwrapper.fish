@@ -88,7 +88,8 @@ set -g __bwrapper_options \
     '--emit-oci|dir|Write an OCI bundle to DIR' \
     '--runtime|runtime|Run with this OCI runtime' \
     '--runtime-flag|none|Pass FLAG to the OCI runtime' \
-    '--pty||Run the command on a new pseudo-terminal'
+    '--pty||Run the command on a new pseudo-terminal' \
+    '--keep-fd|fd|Pass FD on where other inherited fds are closed'
 
 set -g __bwrapper_names (string replace -r '\|.*' '' -- $__bwrapper_options)
 

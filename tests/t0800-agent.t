@@ -71,9 +71,22 @@ test_expect_success '--ro inside --rw is read-only, given before it' '
     "$BWRAPPER" --profile agent --ro "$proj/.git" --rw "$proj" -- touch "$proj/z" && test -e "$proj/z"
 '
 
-test_expect_success '--rw resolves a symlink and exposes its target' '
+test_expect_success '--rw refuses a symlink, naming it and its target; its target can be named' '
     ln -s "$proj" "$top/link" &&
-    "$BWRAPPER" --profile agent --rw "$top/link" -- sh -c "test -d \"$proj\" && test ! -e \"$top/link\""
+    test_expect_code 1 "$BWRAPPER" --profile agent --rw "$top/link" -- true 2>err &&
+    echo "bwrapper: --rw $top/link: $top/link is a symlink (to $proj), which --rw and --ro do not follow: name the directory it points to if that is meant" >expect &&
+    test_cmp expect err &&
+    "$BWRAPPER" --profile agent --rw "$proj" -- sh -c "test -d \"$proj\" && test ! -e \"$top/link\""
+'
+
+test_expect_success '--rw with an empty path is an error, not the working directory' '
+    test_expect_code 1 "$BWRAPPER" --print-plan --rw "" -- true 2>err &&
+    echo "bwrapper: --rw : No such file or directory" >expect && test_cmp expect err
+'
+
+test_expect_success '--rw takes . and .. as written' '
+    (cd "$proj/.git" && "$BWRAPPER" --print-plan --rw .././/. -- true) >plan &&
+    grep -q "\"dest\": \"$proj\"" plan
 '
 
 test_expect_success '--rw takes a path relative to the caller'"'"'s directory' '

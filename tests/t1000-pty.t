@@ -148,8 +148,10 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 print("pid 1 seen:", "1" in seen, "foreign:", foreign)
 EOF
 
+# --info-fd keeps pid 1 dumpable, as in bwrap, so the command can list its
+# fds; it is not otherwise.
 test_expect_success DRIVE,PYTHON 'no process in the sandbox, pid 1 included, holds the caller'"'"'s terminal' '
-    drive -- "$BWRAPPER" $BOX --unshare-pid --ro-bind "$PWD/ttys.py" /ttys.py --pty python3 /ttys.py &&
+    drive -- "$BWRAPPER" $BOX --unshare-pid --info-fd 9 --ro-bind "$PWD/ttys.py" /ttys.py --pty python3 /ttys.py 9>info &&
     status_is 0 && echo "pid 1 seen: True foreign: []" >expect && test_cmp expect out
 '
 
@@ -161,6 +163,10 @@ test_expect_success DRIVE 'stty -g of the caller'"'"'s terminal is the same befo
 
 test_expect_success DRIVE 'the terminal is restored when the command is killed' '
     drive -g -- "$BWRAPPER" $BOX --pty sh -c "kill -KILL \$\$" && status_is 137
+'
+
+test_expect_success DRIVE 'the command cannot kill bwrapper (--pty implies a pid namespace): the terminal is restored' '
+    drive -g -- "$BWRAPPER" $BOX --pty sh -c "kill -KILL \$PPID; exit 5" && status_is 5
 '
 
 test_expect_success DRIVE 'SIGTERM to bwrapper goes to the command; the terminal is restored' '
