@@ -32,9 +32,10 @@ endif
 SRCS := bwrapper.c plan.c run.c oci.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/seccomp-default.o
 # The build-time generator: seccomp.c's code, run here on the default
-# profile, writes its program as C (seccomp-gen.c says why).  It runs on
-# the build machine, so the program is for the architecture built for
-# (bwrapper checks at run time, and compiles instead when it differs).
+# profile, writes its program as C (seccomp-gen.c says why).  It is built
+# for, and run on, the architecture built for: a cross build runs it under
+# emulation (binfmt_misc with qemu-user).  bwrapper checks what the program
+# was compiled for at run time, and compiles instead when anything differs.
 GEN_OBJS := $(BUILD)/seccomp-gen.o $(BUILD)/seccomp.o $(BUILD)/util.o
 
 # Debian packages for the build and for the tests (reference bwrap, TAP
