@@ -29,13 +29,19 @@ LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
-SRCS := bwrapper.c plan.c run.c oci.c mounts.c caps.c seccomp.c pty.c util.c
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+SRCS := bwrapper.c plan.c run.c oci.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/seccomp-default.o
+# The build-time generator: seccomp.c's code, run here on the default
+# profile, writes its program as C (seccomp-gen.c says why).  It is built
+# for, and run on, the architecture built for: a cross build runs it under
+# emulation (binfmt_misc with qemu-user).  bwrapper checks what the program
+# was compiled for at run time, and compiles instead when anything differs.
+GEN_OBJS := $(BUILD)/seccomp-gen.o $(BUILD)/seccomp.o $(BUILD)/caps.o $(BUILD)/util.o
 
 # Debian packages for the build and for the tests (reference bwrap, TAP
 # tools, shells); `make deps` installs only the missing ones.
 DEB_BUILD := gcc make pkg-config libtalloc-dev libcap-dev libseccomp-dev libjansson-dev
-DEB_TEST := bubblewrap perl sharness python3-seccomp python3-jsonschema util-linux iproute2 procps passwd \
+DEB_TEST := bubblewrap perl sharness strace python3-seccomp python3-jsonschema util-linux iproute2 procps passwd \
             bash-completion zsh fish runc crun runsc golang-github-opencontainers-specs-dev
 DEB_BENCH := hyperfine
 
@@ -52,6 +58,15 @@ bwrapper: $(OBJS) .link-flags
 
 $(BUILD)/%.o: %.c $(wildcard *.h) | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/seccomp-gen: $(GEN_OBJS) .link-flags
+	$(CC) $(LDFLAGS) -o $@ $(GEN_OBJS) $(LDLIBS)
+
+$(BUILD)/seccomp-default.c: $(BUILD)/seccomp-gen
+	$< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/seccomp-default.o: $(BUILD)/seccomp-default.c $(wildcard *.h)
+	$(CC) $(CFLAGS) -I. -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $@

@@ -776,6 +776,8 @@ static const struct option_def options[] = {
         "Run the sandbox with the OCI runtime runc, crun or runsc"),
     OPT("--runtime-flag", 1, h_runtime_flag, 0, "FLAG", "Pass FLAG to the OCI runtime as a global flag (repeatable)"),
     OPT("--print-seccomp", 0, h_print, PRINT_SECCOMP, "", "Print the --seccomp-profile as JSON and exit"),
+    OPT("--print-seccomp-bpf", 0, h_print, PRINT_SECCOMP_BPF, "",
+        "Write the --seccomp-profile as a compiled BPF program (as --seccomp reads it) and exit"),
     OPT("--print-plan", 0, h_print, PRINT_PLAN, "", "Print the parsed plan as JSON and exit"),
 };
 
@@ -900,6 +902,8 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
         add_keep_fd(p, p->sync_fd);
     if (ps.print == PRINT_SECCOMP && p->seccomp_profile == NULL)
         die("--print-seccomp needs --seccomp-profile");
+    if (ps.print == PRINT_SECCOMP_BPF && p->seccomp_profile == NULL)
+        die("--print-seccomp-bpf needs --seccomp-profile");
     *print = ps.print;
     if (ps.print == PRINT_NOTHING)
         check_fds(p);
@@ -941,6 +945,11 @@ int main(int argc, char **argv)
     enum print_what print;
     struct plan *plan = plan_from_argv(ctx, argc - 1, args, &print);
 
+    if (print == PRINT_SECCOMP_BPF) {
+        int status = print_seccomp_bpf(plan);
+        talloc_free(ctx);
+        return status;
+    }
     if (print != PRINT_NOTHING) {
         char *json = print == PRINT_PLAN ? plan_to_json(ctx, plan) : seccomp_profile_json(ctx, plan->seccomp_profile);
         fputs(json, stdout);

@@ -186,8 +186,9 @@ struct plan {
 };
 
 /* bwrapper.c */
-/* What to print instead of running: --print-plan, --print-seccomp. */
-enum print_what { PRINT_NOTHING, PRINT_PLAN, PRINT_SECCOMP };
+/* What to print instead of running: --print-plan, --print-seccomp,
+ * --print-seccomp-bpf. */
+enum print_what { PRINT_NOTHING, PRINT_PLAN, PRINT_SECCOMP, PRINT_SECCOMP_BPF };
 /* With a print option no command is needed. */
 struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, enum print_what *print);
 
@@ -198,6 +199,9 @@ char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile)
 
 /* run.c: build the sandbox, run the command, return its exit status. */
 int run_plan(const struct plan *plan);
+/* --print-seccomp-bpf: write the program run_plan would install for the
+ * plan's --seccomp-profile to stdout; the exit status. */
+int print_seccomp_bpf(const struct plan *plan);
 
 /* The mode a step gives what it creates (--perms, or bwrap's default for
  * its kind; 0 for none), and the mode of the directories made to hold it.

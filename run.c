@@ -842,6 +842,18 @@ static void make_pipe(int fds[2])
         die_errno("pipe2()");
 }
 
+int print_seccomp_bpf(const struct plan *p)
+{
+    struct launch l;
+    resolve(&l, p);
+    void *mem = talloc_new(NULL);
+    const struct sock_fprog *prog = seccomp_profile_program(seccomp_prepare(mem, p, l.caps));
+    if (write_all(STDOUT_FILENO, prog->filter, prog->len * sizeof *prog->filter) < 0)
+        die_errno("can't write the seccomp program");
+    talloc_free(mem);
+    return 0;
+}
+
 int run_plan(const struct plan *p)
 {
     struct launch l;

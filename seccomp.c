@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -12,7 +11,6 @@
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <talloc.h>
 #include <unistd.h>
@@ -662,9 +660,7 @@ static void compile_rule(scmp_filter_ctx ctx, const struct seccomp_profile *p, s
     }
 }
 
-/* Compile with libseccomp and export the classic-BPF program, so the
- * profile is installed exactly like bwrap's fd programs. */
-static struct sock_fprog compile_profile(void *mem, const struct seccomp_profile *p, uint64_t caps)
+struct sock_fprog seccomp_compile(void *mem, const struct seccomp_profile *p, uint64_t caps)
 {
     uint32_t dflt = scmp_action(p->default_action, p->default_errno);
     scmp_filter_ctx ctx = seccomp_init(dflt);
@@ -710,6 +706,21 @@ static struct sock_fprog compile_profile(void *mem, const struct seccomp_profile
     close(fd);
     return (struct sock_fprog){.len = (unsigned short)(len / sizeof(struct sock_filter)),
                                .filter = (struct sock_filter *)data};
+}
+
+char *seccomp_rules_applying(void *mem, const struct seccomp_profile *p, uint64_t caps)
+{
+    char *applying = talloc_array(mem, char, p->n_rules + 1);
+    for (size_t i = 0; i < p->n_rules; i++)
+        applying[i] = rule_applies(&p->rules[i], caps) ? '1' : '0';
+    applying[p->n_rules] = '\0';
+    return applying;
+}
+
+bool seccomp_profile_is_default(const struct seccomp_profile *p)
+{
+    /* "default" as an argument always means this one, never a file */
+    return strcmp(p->source, "default") == 0;
 }
 
 json_t *seccomp_profile_to_oci_json(const struct seccomp_profile *p, uint64_t caps)
@@ -844,32 +855,4 @@ struct seccomp_fd_program seccomp_fd_read(void *mem, int fd, const char *option)
         die("Invalid seccomp data, %s (%s)", problem, option);
     talloc_free(tmp);
     return (struct seccomp_fd_program){.fd = fd, .insns = insns, .n_insns = (unsigned short)n};
-}
-
-struct seccomp_programs {
-    struct sock_fprog *progs;
-    size_t n;
-};
-
-struct seccomp_programs *seccomp_prepare(void *mem, const struct plan *p, uint64_t caps)
-{
-    struct seccomp_programs *s = talloc_zero(mem, struct seccomp_programs);
-    s->progs = talloc_array(s, struct sock_fprog, p->n_seccomp_fds + 1);
-    for (size_t i = 0; i < p->n_seccomp_fds; i++)
-        s->progs[s->n++] = (struct sock_fprog){.len = p->seccomp_fds[i].n_insns,
-                                               .filter = (struct sock_filter *)p->seccomp_fds[i].insns};
-    if (p->seccomp_profile)
-        s->progs[s->n++] = compile_profile(s, p->seccomp_profile, caps);
-    return s;
-}
-
-void seccomp_install(const struct seccomp_programs *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &s->progs[i]) != 0) {
-            if (errno == EINVAL)
-                die("Unable to set up system call filtering as requested: prctl(PR_SET_SECCOMP) reported EINVAL. (Hint: this requires a kernel configured with CONFIG_SECCOMP and CONFIG_SECCOMP_FILTER.)");
-            die_errno("prctl(PR_SET_SECCOMP)");
-        }
-    }
 }

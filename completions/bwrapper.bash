@@ -86,6 +86,7 @@ _bwrapper_option_table()
 --not-a-security-boundary
 --seccomp-profile seccomp
 --print-seccomp
+--print-seccomp-bpf
 --print-plan
 --profile profile
 --rw file

@@ -79,6 +79,7 @@ set -g __bwrapper_options \
     '--not-a-security-boundary||Warn instead of failing when a non-essential set-up step cannot be completed' \
     '--seccomp-profile|seccomp|Filter system calls with PROFILE' \
     '--print-seccomp||Print the --seccomp-profile as JSON and exit' \
+    '--print-seccomp-bpf||Write the --seccomp-profile as a compiled BPF program (as --seccomp reads it) and exit' \
     '--print-plan||Print the parsed plan as JSON and exit' \
     '--profile|profile|Expand to the options of profile NAME, in place' \
     '--rw|file|Expose host PATH read-write at the same path' \
