@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "guarantees.h"
+#include "landlock.h"
 #include "mounts.h"
 #include "plan.h"
 #include "pty.h"
@@ -57,6 +59,7 @@ struct launch {
     int event_fd;            /* reaper -> monitor: the command's exit status + 1 */
     int pty_sock[2];         /* --pty with a new /dev: sandbox -> monitor, the pty's controller */
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
+    int landlock_abi;        /* isolated by Landlock of this ABI instead of namespaces; 0: not */
 };
 
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
@@ -499,7 +502,7 @@ static json_t *status_object(const struct launch *l, pid_t child)
     };
     json_t *o = json_object();
     json_object_set_new(o, "child-pid", json_integer(child));
-    for (size_t i = 0; i < N_ELEMENTS(ids); i++) {
+    for (size_t i = 0; i < N_ELEMENTS(ids) && !l->landlock_abi; i++) {
         if (ids[i].ns && !(l->ns & ids[i].ns))
             continue;
         char path[64], key[32];
@@ -509,6 +512,11 @@ static json_t *status_object(const struct launch *l, pid_t child)
         if (stat(path, &st) == 0)
             json_object_set_new(o, key, json_integer((json_int_t)st.st_ino));
     }
+    /* bwrapper's own, last */
+    if (l->landlock_abi)
+        json_object_set_new(o, "isolation", json_sprintf("landlock abi %d", l->landlock_abi));
+    else
+        json_object_set_new(o, "isolation", json_string("namespaces"));
     return o;
 }
 
@@ -698,6 +706,119 @@ static void make_pipe(int fds[2])
         die_errno("pipe");
 }
 
+/* ---- without namespaces: Landlock ---- */
+
+/* Everything the command left behind: our children, which include its
+ * orphans since we are their subreaper. */
+static void kill_leftovers(pid_t command)
+{
+    kill(-command, SIGKILL);
+    for (;;) {
+        char buf[4096];
+        int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n <= 0)
+            break;
+        buf[n] = '\0';
+        char *s = buf, *end;
+        for (long pid; (pid = strtol(s, &end, 10)) > 0 && end != s; s = end)
+            kill((pid_t)pid, SIGKILL);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        /* the killed are gone once reaped: wait for one before looking again */
+        if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+            break;
+    }
+}
+
+static _Noreturn void run_landlock_child(struct launch *l, int ruleset, const char *tmpdir)
+{
+    const struct plan *p = l->plan;
+    close_fd(&l->exec_pipe[0]);
+    if (p->info_fd != -1)
+        close(p->info_fd);
+    if (p->json_status_fd != -1)
+        close(p->json_status_fd);
+    die_with_parent(p);
+    char *old_cwd = get_current_dir_name();
+    apply_env(p);
+    if (tmpdir != NULL && setenv("TMPDIR", tmpdir, 1) != 0)
+        die_errno("setenv TMPDIR");
+    enter_cwd(p, old_cwd);
+    free(old_cwd);
+    /* Its own process group at least, so that --timeout reaches all of it. */
+    if (p->new_session ? setsid() < 0 : setpgid(0, 0) < 0)
+        die_errno("setsid");
+    apply_rlimits(p);
+    if (l->real_uid == 0)
+        caps_limit_bounding(l->caps);
+    caps_apply(l->caps, l->caps_inheritable);
+    landlock_enforce(ruleset);
+    if (l->ns & NS_NET)
+        seccomp_unix_sockets_only();
+    seccomp_install(l->seccomp);
+    if (l->exec_pipe[1] >= 0)
+        (void)write_all(l->exec_pipe[1], "x", 1);
+    execvp(p->argv[0], (char **)p->argv);
+    int saved = errno;
+    if (l->exec_pipe[1] >= 0)
+        (void)write_all(l->exec_pipe[1], "x", 1);
+    errno = saved;
+    die_errno("execvp %s", p->argv[0]);
+}
+
+/* --isolation landlock, or auto where namespaces could not be made: the
+ * command runs beside us, its filesystem access limited by Landlock, its
+ * sockets by Landlock and seccomp, and we stay to end everything it left
+ * and to remove its private temporary directory.  SECCOMP: the programs,
+ * when already read. */
+static int run_landlock(const struct plan *p, struct seccomp_programs *seccomp)
+{
+    void *mem = talloc_new(NULL);
+    const char *why = landlock_unexpressible(mem, p);
+    if (why != NULL)
+        die("--isolation landlock cannot express %s", why);
+    int abi = landlock_abi();
+    if (abi == 0)
+        die("--isolation landlock: Landlock is not enabled (a kernel >= 5.13 with landlock in its lsm= boot list)");
+    struct launch l = {
+        .plan = p, .ns = p->ns, .real_uid = getuid(), .real_gid = getgid(),
+        .proc_fd = -1, .go_pipe = {-1, -1}, .exec_pipe = {-1, -1}, .event_fd = -1,
+        .pty_sock = {-1, -1}, .pty_controller = -1, .pty_replica = -1, .landlock_abi = abi,
+    };
+    l.caps = caps_requested(p, l.real_uid == 0, false, &l.caps_inheritable);
+    l.seccomp = seccomp ? seccomp : seccomp_prepare(mem, p, l.caps);
+    const char *tmpdir = NULL;
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (p->steps[i].kind == STEP_TMPFS && (p->steps[i].flags & STEP_PROFILE))
+            tmpdir = private_tmpdir_make(mem);
+    int ruleset = landlock_ruleset(p, abi, tmpdir);
+    if (p->json_status_fd != -1)
+        make_pipe(l.exec_pipe);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+    int pidfd = -1;
+    pid_t child = clone_child(0, &pidfd, 0);
+    if (child < 0)
+        die_errno("clone");
+    if (child == 0)
+        run_landlock_child(&l, ruleset, tmpdir);
+    sandbox_pidfd = pidfd;
+    close(ruleset);
+    close_fd(&l.exec_pipe[1]);
+    die_with_parent(p);
+    report_start(&l, child);
+    int status = wait_child(&l, pidfd, child, NULL);
+    kill_leftovers(child);
+    report_exit(&l, status);
+    if (tmpdir != NULL)
+        private_tmpdir_remove(tmpdir);
+    talloc_free(mem);
+    return status;
+}
+
 int run_plan(const struct plan *p)
 {
     struct launch l;
@@ -705,8 +826,12 @@ int run_plan(const struct plan *p)
     signal(SIGCHLD, SIG_DFL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-    resolve(&l, p);
     level_prefix = p->level_prefix;
+    if (p->n_require > 0)
+        guarantees_require(p);
+    if (p->isolation == ISOLATION_LANDLOCK)
+        return run_landlock(p, NULL);
+    resolve(&l, p);
     void *mem = talloc_new(NULL);
     l.seccomp = seccomp_prepare(mem, p, l.caps);
 
@@ -737,6 +862,20 @@ int run_plan(const struct plan *p)
     }
     int pidfd = -1;
     pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
+    if (child < 0 && p->isolation == ISOLATION_AUTO) {
+        int saved = errno;
+        if (landlock_unexpressible(mem, p) != NULL || landlock_abi() == 0)
+            isolation_impossible(p, saved);
+        close_fd(&l.go_pipe[0]);
+        close_fd(&l.go_pipe[1]);
+        close_fd(&l.exec_pipe[0]);
+        close_fd(&l.exec_pipe[1]);
+        close_fd(&l.event_fd);
+        close_fd(&l.proc_fd);
+        int status = run_landlock(p, l.seccomp);
+        talloc_free(mem);
+        return status;
+    }
     if (child < 0 && errno == EPERM && (l.ns & NS_USER))
         die("No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.");
     if (child < 0)
