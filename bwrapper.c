@@ -37,6 +37,7 @@ struct parser {
     size_t total_args;
     bool in_file;        /* parsing an --args file */
     enum print_what print;
+    bool isolation_given; /* --isolation seen: --profile agent leaves it */
 };
 
 struct option_def;
@@ -428,7 +429,9 @@ static void expand_agent(struct parser *ps)
     for (size_t i = first; i < ps->plan->n_steps; i++)
         ps->plan->steps[i].flags |= STEP_PROFILE;
     ps->plan->root_readonly = true;
-    ps->plan->isolation = ISOLATION_AUTO;
+    /* an --isolation given before the profile stands */
+    if (!ps->isolation_given)
+        ps->plan->isolation = ISOLATION_AUTO;
     talloc_free(mem);
 }
 
@@ -444,6 +447,7 @@ static void h_isolation(struct parser *ps, const struct option_def *o, const cha
     for (size_t i = 0; i < N_ISOLATIONS; i++)
         if (strcmp(a[0], isolation_names[i]) == 0) {
             ps->plan->isolation = (enum isolation)i;
+            ps->isolation_given = true;
             return;
         }
     die("%s %s: unknown isolation (known: auto namespaces landlock)", o->name, a[0]);

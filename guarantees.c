@@ -198,13 +198,16 @@ char *guarantee_names(void *mem)
  * restricted hosts: a user namespace (a limit of 0, a seccomp filter) and
  * a mount in it (AppArmor's restriction leaves the namespace powerless,
  * containers forbid changing /). */
-static bool namespaces_work(void)
+static bool namespaces_work(const struct plan *p)
 {
     pid_t pid = fork();
     if (pid < 0)
         die_errno("fork");
     if (pid == 0) {
-        bool ok = unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) == 0;
+        /* whether a user namespace is made: run.c's rule */
+        bool userns = getuid() != 0 || (p->ns & NS_USER) || ((p->ns & NS_USER_TRY) && userns_allowed());
+        int flags = CLONE_NEWNS | (userns ? CLONE_NEWUSER : 0);
+        bool ok = unshare(flags) == 0 && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) == 0;
         _exit(ok ? 0 : 1);
     }
     int st;
@@ -218,7 +221,7 @@ static struct machine read_machine(const struct plan *p)
 {
     struct machine m = {.abi = landlock_abi()};
     m.namespaces = p->isolation == ISOLATION_NAMESPACES ||
-                   (p->isolation == ISOLATION_AUTO && namespaces_work());
+                   (p->isolation == ISOLATION_AUTO && namespaces_work(p));
     return m;
 }
 

@@ -139,6 +139,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->event_fd = -1;
     l->pty_sock[0] = l->pty_sock[1] = -1;
     l->pty_controller = l->pty_replica = -1;
+    l->landlock_abi = 0;
 }
 
 static unsigned clone_flags(const struct launch *l)

@@ -13,6 +13,7 @@
 #   cap      a capability name    env      an environment variable name
 #   profile  a --profile name     rlimit   NAME= of a resource limit
 #   runtime  an OCI runtime       seccomp  "default" or a profile file
+#   isolation  auto, namespaces or landlock
 _bwrapper_option_table()
 {
     cat <<'TABLE'
@@ -87,9 +88,12 @@ _bwrapper_option_table()
 --seccomp-profile seccomp
 --print-seccomp
 --print-plan
+--print-guarantees
 --profile profile
 --rw file
 --ro file
+--isolation isolation
+--require none
 --timeout none
 --rlimit rlimit
 --emit-oci dir
@@ -125,6 +129,7 @@ _bwrapper_complete_arg()
             ;;
         env) COMPREPLY=($(compgen -e -- "$cur")) ;;
         profile) COMPREPLY=($(compgen -W "agent" -- "$cur")) ;;
+        isolation) COMPREPLY=($(compgen -W "auto namespaces landlock" -- "$cur")) ;;
         rlimit)
             # NAME=SOFT[:HARD]: complete the name, leave the numbers.
             if [[ $cur != *=* ]]; then
