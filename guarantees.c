@@ -194,11 +194,7 @@ char *guarantee_names(void *mem)
     return s;
 }
 
-/* Can we make the namespaces bwrapper needs?  A child tries what fails on
- * restricted hosts: a user namespace (a limit of 0, a seccomp filter) and
- * a mount in it (AppArmor's restriction leaves the namespace powerless,
- * containers forbid changing /). */
-static bool namespaces_work(const struct plan *p)
+int namespaces_fail(const struct plan *p)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -207,21 +203,22 @@ static bool namespaces_work(const struct plan *p)
         /* whether a user namespace is made: run.c's rule */
         bool userns = getuid() != 0 || (p->ns & NS_USER) || ((p->ns & NS_USER_TRY) && userns_allowed());
         int flags = CLONE_NEWNS | (userns ? CLONE_NEWUSER : 0);
-        bool ok = unshare(flags) == 0 && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) == 0;
-        _exit(ok ? 0 : 1);
+        if (unshare(flags) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+            _exit(errno > 0 && errno < 256 ? errno : EPERM);
+        _exit(0);
     }
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
             die_errno("waitpid");
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : EPERM;
 }
 
 static struct machine read_machine(const struct plan *p)
 {
     struct machine m = {.abi = landlock_abi()};
     m.namespaces = p->isolation == ISOLATION_NAMESPACES ||
-                   (p->isolation == ISOLATION_AUTO && namespaces_work(p));
+                   (p->isolation == ISOLATION_AUTO && namespaces_fail(p) == 0);
     return m;
 }
 
@@ -255,6 +252,21 @@ char *guarantees_json(void *mem, const struct plan *p)
     json_decref(o);
     talloc_free(tmp);
     return out;
+}
+
+void warn_landlock_fallback(const struct plan *p, int ns_errno)
+{
+    void *tmp = talloc_new(NULL);
+    struct machine m = {.namespaces = false, .abi = landlock_abi()};
+    char *gaps = talloc_strdup(tmp, "");
+    for (size_t i = 0; i < N_ELEMENTS(guarantees); i++) {
+        const char *gap;
+        if (guarantees[i].asked(p) && guarantees[i].means(tmp, p, &m, &gap) == NULL)
+            gaps = talloc_asprintf_append(gaps, "%s%s", *gaps ? ", " : "", guarantees[i].name);
+    }
+    warn("namespaces unavailable (%s): isolated by Landlock ABI %d; not kept: %s (see --print-guarantees)",
+         strerror(ns_errno), m.abi, *gaps ? gaps : "none");
+    talloc_free(tmp);
 }
 
 void guarantees_require(const struct plan *p)

@@ -770,27 +770,31 @@ static _Noreturn void run_landlock_child(struct launch *l, int ruleset, const ch
     die_errno("execvp %s", p->argv[0]);
 }
 
-/* --isolation landlock, or auto where namespaces could not be made: the
+/* --isolation landlock, or auto where namespaces cannot be made (they
+ * failed with NS_ERRNO; 0: not tried): the
  * command runs beside us, its filesystem access limited by Landlock, its
  * sockets by Landlock and seccomp, and we stay to end everything it left
- * and to remove its private temporary directory.  SECCOMP: the programs,
- * when already read. */
-static int run_landlock(const struct plan *p, struct seccomp_programs *seccomp)
+ * and to remove its private temporary directory. */
+static int run_landlock(const struct plan *p, int ns_errno)
 {
     void *mem = talloc_new(NULL);
     const char *why = landlock_unexpressible(mem, p);
+    int abi = landlock_abi();
+    if (ns_errno != 0 && (why != NULL || abi == 0))
+        isolation_impossible(p, ns_errno);
     if (why != NULL)
         die("--isolation landlock cannot express %s", why);
-    int abi = landlock_abi();
     if (abi == 0)
         die("--isolation landlock: Landlock is not enabled (a kernel >= 5.13 with landlock in its lsm= boot list)");
+    if (ns_errno != 0)
+        warn_landlock_fallback(p, ns_errno);
     struct launch l = {
         .plan = p, .ns = p->ns, .real_uid = getuid(), .real_gid = getgid(),
         .proc_fd = -1, .go_pipe = {-1, -1}, .exec_pipe = {-1, -1}, .event_fd = -1,
         .pty_sock = {-1, -1}, .pty_controller = -1, .pty_replica = -1, .landlock_abi = abi,
     };
     l.caps = caps_requested(p, l.real_uid == 0, false, &l.caps_inheritable);
-    l.seccomp = seccomp ? seccomp : seccomp_prepare(mem, p, l.caps);
+    l.seccomp = seccomp_prepare(mem, p, l.caps);
     const char *tmpdir = NULL;
     for (size_t i = 0; i < p->n_steps; i++)
         if (p->steps[i].kind == STEP_TMPFS && (p->steps[i].flags & STEP_PROFILE))
@@ -830,8 +834,9 @@ int run_plan(const struct plan *p)
     level_prefix = p->level_prefix;
     if (p->n_require > 0)
         guarantees_require(p);
-    if (p->isolation == ISOLATION_LANDLOCK)
-        return run_landlock(p, NULL);
+    int ns_errno = p->isolation == ISOLATION_AUTO ? namespaces_fail(p) : 0;
+    if (p->isolation == ISOLATION_LANDLOCK || ns_errno != 0)
+        return run_landlock(p, ns_errno);
     resolve(&l, p);
     void *mem = talloc_new(NULL);
     l.seccomp = seccomp_prepare(mem, p, l.caps);
@@ -863,20 +868,6 @@ int run_plan(const struct plan *p)
     }
     int pidfd = -1;
     pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
-    if (child < 0 && p->isolation == ISOLATION_AUTO) {
-        int saved = errno;
-        if (landlock_unexpressible(mem, p) != NULL || landlock_abi() == 0)
-            isolation_impossible(p, saved);
-        close_fd(&l.go_pipe[0]);
-        close_fd(&l.go_pipe[1]);
-        close_fd(&l.exec_pipe[0]);
-        close_fd(&l.exec_pipe[1]);
-        close_fd(&l.event_fd);
-        close_fd(&l.proc_fd);
-        int status = run_landlock(p, l.seccomp);
-        talloc_free(mem);
-        return status;
-    }
     if (child < 0 && errno == EPERM && (l.ns & NS_USER))
         die("No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.");
     if (child < 0)

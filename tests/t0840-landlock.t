@@ -121,6 +121,28 @@ test_expect_success USER 'nothing can isolate: the error says why and what to do
     grep -q "limit is reached" err && grep -q "Landlock cannot express --tmpfs /x" err
 '
 
+test_expect_success USER 'auto says, in one line, that it fell back and what is not kept' '
+    $TESTBED "$BWRAPPER" --profile agent -- true 2>err &&
+    echo "bwrapper: namespaces unavailable (No space left on device): isolated by Landlock ABI $landlock_abi; not kept: no-host-socket-files, processes-hidden, private-hostname, private-ipc (see --print-guarantees)" >expect &&
+    test_cmp expect err &&
+    $TESTBED "$BWRAPPER" --isolation landlock --profile agent -- true 2>err &&
+    test_must_be_empty err
+'
+
+# A container that lets user namespaces be made but forbids mounts (the
+# namespace set-up would fail halfway, as under AppArmor's restriction).
+test_expect_success 'auto falls back to Landlock where mounts are forbidden' '
+    cat >nomount.json <<-\EOF &&
+	{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mount", "mount_setattr", "fsopen",
+	 "open_tree", "move_mount", "pivot_root"], "action": "SCMP_ACT_ERRNO"}]}
+	EOF
+    nomount() { "$BWRAPPER" --dev-bind / / --seccomp-profile "$PWD/nomount.json" -- "$BWRAPPER" "$@"; } &&
+    test_must_fail nomount --isolation namespaces --profile agent -- true 2>/dev/null &&
+    nomount --profile agent --rw "$top/proj" -- touch "$top/proj/auto" 2>err &&
+    test -e "$top/proj/auto" &&
+    grep -q "^bwrapper: namespaces unavailable (Operation not permitted): isolated by Landlock" err
+'
+
 test_expect_success 'clean up' 'rm -rf "$top"'
 
 test_done
