@@ -40,9 +40,9 @@ test_expect_success 'declared gap: --ro inside --rw cannot be expressed, an erro
     grep -q "cannot express --ro $top/proj/.git: Landlock cannot make part of --rw $top/proj read-only" err
 '
 
-test_expect_success 'declared gap: processes of the same user outside show in /proc' '
+test_expect_success 'declared gap: processes of the same user outside show in /proc, not their environment' '
     sleep 60 & pid=$! &&
-    ll -- test -e /proc/$pid/cmdline; status=$?; kill $pid; test $status = 0
+    ll -- sh -c "test -e /proc/$pid/cmdline && ! cat /proc/$pid/environ"; status=$?; kill $pid; test $status = 0
 '
 
 test_expect_success 'declared gap: the host hostname is seen' '
