@@ -513,11 +513,10 @@ static json_t *status_object(const struct launch *l, pid_t child)
         if (stat(path, &st) == 0)
             json_object_set_new(o, key, json_integer((json_int_t)st.st_ino));
     }
-    /* bwrapper's own, last */
+    /* bwrapper's own, last, and only where there are no namespaces to
+     * name: with them the keys are bwrap's */
     if (l->landlock_abi)
         json_object_set_new(o, "isolation", json_sprintf("landlock abi %d", l->landlock_abi));
-    else
-        json_object_set_new(o, "isolation", json_string("namespaces"));
     return o;
 }
 
