@@ -69,6 +69,15 @@ static uint64_t fs_rights(int abi)
     return r;
 }
 
+/* What a bind of a path onto itself allows: device ioctls only where
+ * natively device nodes would work (--dev-bind), as binds are nodev. */
+static uint64_t bind_access(const struct step *s, int abi)
+{
+    if (s->flags & STEP_RO)
+        return ACCESS_READ;
+    return fs_rights(abi) & ((s->flags & STEP_DEVICES) ? ~0ULL : ~LANDLOCK_ACCESS_FS_IOCTL_DEV);
+}
+
 static bool is_writable_bind(const struct step *s)
 {
     return s->kind == STEP_BIND && !(s->flags & STEP_RO);
@@ -187,7 +196,7 @@ int landlock_ruleset(const struct plan *p, int abi, const char *tmpdir)
     for (size_t i = 0; i < p->n_steps; i++) {
         const struct step *s = &p->steps[i];
         if (s->kind == STEP_BIND)
-            add_path_rule(ruleset, s->src, (s->flags & STEP_RO) ? ACCESS_READ : fs_rights(abi), s->flags & STEP_TRY);
+            add_path_rule(ruleset, s->src, bind_access(s, abi), s->flags & STEP_TRY);
         else if (s->kind == STEP_PROC)
             add_path_rule(ruleset, "/proc", ACCESS_READ, false);
         else if (s->kind == STEP_DEV)
