@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "guarantees.h"
 #include "oci.h"
 #include "plan.h"
 #include "seccomp.h"
@@ -43,6 +44,7 @@ struct parser {
     size_t steps_room;   /* plan->steps allocated, grown by doubling */
     const char *args_fd; /* the --args fd being parsed, or NULL */
     enum print_what print;
+    bool isolation_given; /* --isolation seen: --profile agent leaves it */
 };
 
 struct option_def;
@@ -535,9 +537,15 @@ static void expand_agent(struct parser *ps)
             WORDS("--setenv", name, eq + 1);
     }
 #undef WORDS
+    size_t first = ps->plan->n_steps;
     parse_list(ps, (int)n, w, true);
+    for (size_t i = first; i < ps->plan->n_steps; i++)
+        ps->plan->steps[i].flags |= STEP_PROFILE;
     ps->plan->root_readonly = true;
     ps->plan->close_fds = true;
+    /* an --isolation given before the profile stands */
+    if (!ps->isolation_given)
+        ps->plan->isolation = ISOLATION_AUTO;
     talloc_free(mem);
 }
 
@@ -546,6 +554,31 @@ static void h_profile(struct parser *ps, const struct option_def *o, const char 
     if (strcmp(a[0], "agent") != 0)
         die("%s %s: unknown profile (known: agent)", o->name, a[0]);
     expand_agent(ps);
+}
+
+static void h_isolation(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    for (size_t i = 0; i < N_ISOLATIONS; i++)
+        if (strcmp(a[0], isolation_names[i]) == 0) {
+            ps->plan->isolation = (enum isolation)i;
+            ps->isolation_given = true;
+            return;
+        }
+    die("%s %s: unknown isolation (known: auto namespaces landlock)", o->name, a[0]);
+}
+
+static void h_require(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    void *mem = talloc_new(NULL);
+    char *list = talloc_strdup(mem, a[0]), *save = NULL;
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        if (!guarantee_known(name))
+            die("%s %s: unknown guarantee \"%s\" (known: %s)", o->name, a[0], name, guarantee_names(mem));
+        push_string(ps->plan, &ps->plan->require, &ps->plan->n_require, name);
+    }
+    if (ps->plan->n_require == 0)
+        die("%s: expected NAME[,NAME...]", o->name);
+    talloc_free(mem);
 }
 
 static void h_lock_file(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -764,6 +797,9 @@ static const struct option_def options[] = {
     OPT("--profile", 1, h_profile, 0, "NAME", "Expand to the options of profile NAME (agent), in place"),
     OPT("--rw", 1, h_expose, 0, "PATH", "Expose host PATH read-write at the same path"),
     OPT("--ro", 1, h_expose, STEP_RO, "PATH", "Expose host PATH read-only at the same path"),
+    OPT("--isolation", 1, h_isolation, 0, "auto|namespaces|landlock",
+        "Isolate with namespaces (default), Landlock (no namespaces), or namespaces where they work (auto)"),
+    OPT("--require", 1, h_require, 0, "NAME[,NAME...]", "Fail before running unless these guarantees can be kept"),
     OPT("--timeout", 1, h_timeout, 0, "SECONDS", "After SECONDS, SIGTERM the sandbox, SIGKILL 2 s later; exit 124"),
     OPT("--rlimit", 1, h_rlimit, 0, "NAME=SOFT[:HARD]", "Set a resource limit just before exec (e.g. nofile=1024)"),
     OPT("--pty", 0, h_flag, offsetof(struct plan, pty), "", "Run the command on a new pseudo-terminal, relayed to ours"),
@@ -779,6 +815,8 @@ static const struct option_def options[] = {
     OPT("--print-seccomp-bpf", 0, h_print, PRINT_SECCOMP_BPF, "",
         "Write the --seccomp-profile as a compiled BPF program (as --seccomp reads it) and exit"),
     OPT("--print-plan", 0, h_print, PRINT_PLAN, "", "Print the parsed plan as JSON and exit"),
+    OPT("--print-guarantees", 0, h_print, PRINT_GUARANTEES, "",
+        "Print as JSON each guarantee of the sandbox, whether this machine keeps it and by what means, and exit"),
 };
 
 static const struct option_def *find_option(const char *name)
@@ -951,7 +989,9 @@ int main(int argc, char **argv)
         return status;
     }
     if (print != PRINT_NOTHING) {
-        char *json = print == PRINT_PLAN ? plan_to_json(ctx, plan) : seccomp_profile_json(ctx, plan->seccomp_profile);
+        char *json = print == PRINT_PLAN        ? plan_to_json(ctx, plan)
+                     : print == PRINT_GUARANTEES ? guarantees_json(ctx, plan)
+                                                 : seccomp_profile_json(ctx, plan->seccomp_profile);
         fputs(json, stdout);
         talloc_free(ctx);
         return fflush(stdout) == 0 ? 0 : 1;

@@ -35,6 +35,8 @@ static json_t *text_json(const char *v)
     free(hex);
     return j;
 }
+const char *const isolation_names[N_ISOLATIONS] = {
+    [ISOLATION_NAMESPACES] = "namespaces", [ISOLATION_AUTO] = "auto", [ISOLATION_LANDLOCK] = "landlock"};
 
 static json_t *string_array(const char *const *v, size_t n)
 {
@@ -83,6 +85,8 @@ static json_t *step_json(const struct step *s)
         json_object_set_new(o, "tmp", json_true());
     if (s->flags & STEP_EXPOSE)
         json_object_set_new(o, "expose", json_true());
+    if (s->flags & STEP_PROFILE)
+        json_object_set_new(o, "profile", json_true());
     return o;
 }
 
@@ -207,6 +211,9 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     if (p->timeout_ms)
         json_object_set_new(o, "timeout-ms", json_integer((json_int_t)p->timeout_ms));
     json_object_set_new(o, "root-readonly", json_boolean(p->root_readonly));
+    json_object_set_new(o, "isolation", json_string(isolation_names[p->isolation]));
+    if (p->n_require > 0)
+        json_object_set_new(o, "require", string_array(p->require, p->n_require));
     json_object_set_new(o, "new-session", json_boolean(p->new_session));
     json_object_set_new(o, "pty", json_boolean(p->pty));
     json_object_set_new(o, "die-with-parent", json_boolean(p->die_with_parent));

@@ -47,6 +47,17 @@ enum {
     STEP_TRY = 1u << 2,     /* a missing source skips the step */
     STEP_TMP = 1u << 3,     /* overlay writes go to a private tmpfs */
     STEP_EXPOSE = 1u << 4,  /* --rw/--ro: directories made to hold it stay read-only */
+    STEP_PROFILE = 1u << 5, /* made by --profile agent: under Landlock, its equivalent is used
+                             * (/proc readable, a few /dev nodes, a private TMPDIR for /tmp,
+                             * the host's own /bin symlinks) instead of a mount */
+};
+
+/* --isolation: how the sandbox is made. */
+enum isolation {
+    ISOLATION_NAMESPACES, /* bwrap's way: namespaces and mounts (the default) */
+    ISOLATION_AUTO,       /* namespaces where they work, else Landlock (--profile agent's default) */
+    ISOLATION_LANDLOCK,   /* no namespaces: Landlock rules, seccomp, a monitor outside */
+    N_ISOLATIONS
 };
 
 #define PERMS_UNSET (-1)
@@ -171,6 +182,9 @@ struct plan {
     size_t n_rlimits;
     uint64_t timeout_ms; /* --timeout; 0: none */
     bool root_readonly;  /* the root tmpfs is made read-only once built (--profile agent) */
+    enum isolation isolation; /* --isolation; --profile agent sets auto */
+    const char **require;     /* --require NAME,...: guarantees that must be kept, or no run */
+    size_t n_require;
 
     bool pty; /* the command on a new pseudo-terminal, in its own session, relayed to ours */
     bool new_session, die_with_parent, as_pid_1, level_prefix;
@@ -187,12 +201,13 @@ struct plan {
 
 /* bwrapper.c */
 /* What to print instead of running: --print-plan, --print-seccomp,
- * --print-seccomp-bpf. */
-enum print_what { PRINT_NOTHING, PRINT_PLAN, PRINT_SECCOMP, PRINT_SECCOMP_BPF };
+ * --print-seccomp-bpf, --print-guarantees. */
+enum print_what { PRINT_NOTHING, PRINT_PLAN, PRINT_SECCOMP, PRINT_SECCOMP_BPF, PRINT_GUARANTEES };
 /* With a print option no command is needed. */
 struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, enum print_what *print);
 
 /* plan.c */
+extern const char *const isolation_names[N_ISOLATIONS]; /* as --isolation takes them */
 char *plan_to_json(void *mem_ctx, const struct plan *plan);
 /* --print-seccomp: the profile in the JSON shape --seccomp-profile reads. */
 char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile);

@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "guarantees.h"
+#include "landlock.h"
 #include "mounts.h"
 #include "plan.h"
 #include "pty.h"
@@ -61,6 +63,7 @@ struct launch {
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
     int monitor_pidfd;       /* the monitor, for the sandbox to die with it */
     sigset_t old_mask;       /* the caller's signal mask, for the command */
+    int landlock_abi;        /* isolated by Landlock of this ABI instead of namespaces; 0: not */
 };
 
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
@@ -146,6 +149,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->pty_sock[0] = l->pty_sock[1] = -1;
     l->pty_controller = l->pty_replica = -1;
     l->monitor_pidfd = -1;
+    l->landlock_abi = 0;
 }
 
 static unsigned clone_flags(const struct launch *l)
@@ -607,7 +611,7 @@ static char *status_document(void *mem, const struct launch *l, pid_t child, con
     };
     bool indented = sep[1] == '\n';
     char *doc = talloc_asprintf(mem, "{%s\"child-pid\": %d", indented ? "\n    " : " ", (int)child);
-    for (size_t i = 0; i < N_ELEMENTS(ids); i++) {
+    for (size_t i = 0; i < N_ELEMENTS(ids) && !l->landlock_abi; i++) {
         char path[64];
         struct stat st;
         if (ids[i].ns && !(l->ns & ids[i].ns))
@@ -616,6 +620,10 @@ static char *status_document(void *mem, const struct launch *l, pid_t child, con
         if (stat(path, &st) == 0)
             doc = talloc_asprintf_append(doc, "%s\"%s-namespace\": %ju", sep, ids[i].name, (uintmax_t)st.st_ino);
     }
+    /* bwrapper's own, last, and only where there are no namespaces to
+     * name: with them the keys are bwrap's */
+    if (l->landlock_abi)
+        doc = talloc_asprintf_append(doc, "%s\"isolation\": \"landlock abi %d\"", sep, l->landlock_abi);
     return talloc_asprintf_append(doc, indented ? "\n}\n" : " }\n");
 }
 
@@ -854,6 +862,137 @@ int print_seccomp_bpf(const struct plan *p)
     return 0;
 }
 
+/* ---- without namespaces: Landlock ---- */
+
+/* Everything the command left behind: our children, which include its
+ * orphans since we are their subreaper. */
+static void kill_leftovers(pid_t command)
+{
+    kill(-command, SIGKILL);
+    for (;;) {
+        char buf[4096];
+        int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n <= 0)
+            break;
+        buf[n] = '\0';
+        char *s = buf, *end;
+        for (long pid; (pid = strtol(s, &end, 10)) > 0 && end != s; s = end)
+            kill((pid_t)pid, SIGKILL);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        /* the killed are gone once reaped: wait for one before looking again */
+        if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+            break;
+    }
+}
+
+static _Noreturn void run_landlock_child(struct launch *l, int ruleset, const char *tmpdir)
+{
+    const struct plan *p = l->plan;
+    close_fd(&l->exec_pipe[0]);
+    if (p->info_fd != -1)
+        close(p->info_fd);
+    if (p->json_status_fd != -1)
+        close(p->json_status_fd);
+    die_with_parent(p);
+    char *old_cwd = get_current_dir_name();
+    apply_env(p);
+    if (tmpdir != NULL && setenv("TMPDIR", tmpdir, 1) != 0)
+        die_errno("setenv TMPDIR");
+    enter_cwd(p, old_cwd);
+    free(old_cwd);
+    /* Its own process group at least, so that --timeout reaches all of it. */
+    if (p->new_session ? setsid() < 0 : setpgid(0, 0) < 0)
+        die_errno("setsid");
+    apply_rlimits(p);
+    if (l->real_uid == 0)
+        caps_limit_bounding(l->caps);
+    caps_apply(l->caps, l->caps_inheritable);
+    /* after the credentials change, which disarms it */
+    die_with_monitor(l);
+    sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+    landlock_enforce(ruleset);
+    if (l->ns & NS_NET)
+        seccomp_unix_sockets_only();
+    close_unnamed_fds(p);
+    seccomp_install(l->seccomp);
+    if (l->exec_pipe[1] >= 0)
+        (void)write_all(l->exec_pipe[1], "x", 1);
+    execvp(p->argv[0], (char **)p->argv);
+    int saved = errno;
+    if (l->exec_pipe[1] >= 0)
+        (void)write_all(l->exec_pipe[1], "x", 1);
+    errno = saved;
+    die_errno("execvp %s", p->argv[0]);
+}
+
+/* --isolation landlock, or auto where namespaces cannot be made (they
+ * failed with NS_ERRNO; 0: not tried): the
+ * command runs beside us, its filesystem access limited by Landlock, its
+ * sockets by Landlock and seccomp, and we stay to end everything it left
+ * and to remove its private temporary directory. */
+static int run_landlock(const struct plan *p, int ns_errno)
+{
+    void *mem = talloc_new(NULL);
+    const char *why = landlock_unexpressible(mem, p);
+    int abi = landlock_abi();
+    if (ns_errno != 0 && (why != NULL || abi == 0))
+        isolation_impossible(p, ns_errno);
+    if (why != NULL)
+        die("--isolation landlock cannot express %s", why);
+    if (abi == 0)
+        die("--isolation landlock: Landlock is not enabled (a kernel >= 5.13 with landlock in its lsm= boot list)");
+    if (ns_errno != 0)
+        warn_landlock_fallback(p, ns_errno);
+    struct launch l = {
+        .plan = p, .ns = p->ns, .real_uid = getuid(), .real_gid = getgid(),
+        .proc_fd = -1, .go_pipe = {-1, -1}, .exec_pipe = {-1, -1}, .event_fd = -1,
+        .pty_sock = {-1, -1}, .pty_controller = -1, .pty_replica = -1, .monitor_pidfd = -1,
+        .landlock_abi = abi,
+    };
+    l.caps = caps_requested(p, l.real_uid == 0, false, &l.caps_inheritable);
+    l.seccomp = seccomp_prepare(mem, p, l.caps);
+    const char *tmpdir = NULL;
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (p->steps[i].kind == STEP_TMPFS && (p->steps[i].flags & STEP_PROFILE))
+            tmpdir = private_tmpdir_make(mem);
+    int ruleset = landlock_ruleset(p, abi, tmpdir);
+    if (p->json_status_fd != -1)
+        make_pipe(l.exec_pipe);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
+    /* As with namespaces: signals passed on, no orphan if we die. */
+    sigset_t forwarded;
+    forwarded_signals(&forwarded);
+    sigprocmask(SIG_BLOCK, &forwarded, &l.old_mask);
+    if ((l.monitor_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
+        die_errno("pidfd_open");
+    int pidfd = -1;
+    pid_t child = clone_child(0, &pidfd, 0);
+    if (child < 0)
+        die_errno("clone");
+    if (child == 0)
+        run_landlock_child(&l, ruleset, tmpdir);
+    sandbox_pidfd = pidfd;
+    close(ruleset);
+    close_fd(&l.exec_pipe[1]);
+    close_fd(&l.monitor_pidfd);
+    die_with_parent(p);
+    report_start(&l, child);
+    int sigfd = take_forwarded_signals(&l);
+    int status = wait_child(&l, pidfd, child, NULL, sigfd);
+    close_fd(&sigfd);
+    kill_leftovers(child);
+    report_exit(&l, status);
+    if (tmpdir != NULL)
+        private_tmpdir_remove(tmpdir);
+    talloc_free(mem);
+    return status;
+}
+
 int run_plan(const struct plan *p)
 {
     struct launch l;
@@ -861,8 +1000,13 @@ int run_plan(const struct plan *p)
     signal(SIGCHLD, SIG_DFL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_NO_NEW_PRIVS)");
-    resolve(&l, p);
     level_prefix = p->level_prefix;
+    if (p->n_require > 0)
+        guarantees_require(p);
+    int ns_errno = p->isolation == ISOLATION_AUTO ? namespaces_fail(p) : 0;
+    if (p->isolation == ISOLATION_LANDLOCK || ns_errno != 0)
+        return run_landlock(p, ns_errno);
+    resolve(&l, p);
     void *mem = talloc_new(NULL);
     l.seccomp = seccomp_prepare(mem, p, l.caps);
     l.lock_fds = talloc_array(mem, int, p->n_lock_files);

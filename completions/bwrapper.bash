@@ -13,6 +13,7 @@
 #   cap      a capability name    env      an environment variable name
 #   profile  a --profile name     rlimit   NAME= of a resource limit
 #   runtime  an OCI runtime       seccomp  "default" or a profile file
+#   isolation  auto, namespaces or landlock
 _bwrapper_option_table()
 {
     cat <<'TABLE'
@@ -88,9 +89,12 @@ _bwrapper_option_table()
 --print-seccomp
 --print-seccomp-bpf
 --print-plan
+--print-guarantees
 --profile profile
 --rw file
 --ro file
+--isolation isolation
+--require none
 --timeout none
 --rlimit rlimit
 --emit-oci dir
@@ -127,6 +131,7 @@ _bwrapper_complete_arg()
             ;;
         env) COMPREPLY=($(compgen -e -- "$cur")) ;;
         profile) COMPREPLY=($(compgen -W "agent" -- "$cur")) ;;
+        isolation) COMPREPLY=($(compgen -W "auto namespaces landlock" -- "$cur")) ;;
         rlimit)
             # NAME=SOFT[:HARD]: complete the name, leave the numbers.
             if [[ $cur != *=* ]]; then

@@ -8,6 +8,7 @@
 #   cap      a capability name    env      an environment variable name
 #   profile  a --profile name     rlimit   NAME= of a resource limit
 #   runtime  an OCI runtime       seccomp  "default" or a profile file
+#   isolation  auto, namespaces or landlock
 set -g __bwrapper_options \
     '--help||Print help' \
     '--version||Print version' \
@@ -81,9 +82,12 @@ set -g __bwrapper_options \
     '--print-seccomp||Print the --seccomp-profile as JSON and exit' \
     '--print-seccomp-bpf||Write the --seccomp-profile as a compiled BPF program (as --seccomp reads it) and exit' \
     '--print-plan||Print the parsed plan as JSON and exit' \
+    '--print-guarantees||Print each guarantee of the sandbox and how this machine keeps it, and exit' \
     '--profile|profile|Expand to the options of profile NAME, in place' \
     '--rw|file|Expose host PATH read-write at the same path' \
     '--ro|file|Expose host PATH read-only at the same path' \
+    '--isolation|isolation|Isolate with namespaces, Landlock, or namespaces where they work (auto)' \
+    '--require|none|Fail before running unless these guarantees can be kept' \
     '--timeout|none|After SECONDS, SIGTERM the sandbox, SIGKILL 2 s later' \
     '--rlimit|rlimit|Set a resource limit NAME=SOFT[:HARD] just before exec' \
     '--emit-oci|dir|Write an OCI bundle to DIR' \
@@ -183,6 +187,7 @@ complete -c bwrapper -n '__bwrapper_is cap' -a 'CAP_CHOWN CAP_DAC_OVERRIDE
     CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE ALL'
 complete -c bwrapper -n '__bwrapper_is env' -a '(set --names --export)'
 complete -c bwrapper -n '__bwrapper_is profile' -a agent
+complete -c bwrapper -n '__bwrapper_is isolation' -a 'auto namespaces landlock'
 complete -c bwrapper -n '__bwrapper_is rlimit' -a '(__bwrapper_rlimits)'
 complete -c bwrapper -n '__bwrapper_is runtime' -a 'runc crun runsc'
 complete -c bwrapper -n '__bwrapper_is runtime; and string match -q -- "*/*" (commandline -ct)' -F
