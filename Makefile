@@ -29,7 +29,7 @@ LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
-SRCS := bwrapper.c plan.c run.c oci.c mounts.c caps.c seccomp.c pty.c util.c
+SRCS := bwrapper.c plan.c run.c oci.c mounts.c caps.c seccomp.c pty.c util.c stage.c changes.c commit.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 
 # Debian packages for the build and for the tests (reference bwrap, TAP

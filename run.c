@@ -30,6 +30,7 @@
 #include "plan.h"
 #include "pty.h"
 #include "seccomp.h"
+#include "stage.h"
 #include "util.h"
 
 #ifndef P_PIDFD
@@ -57,6 +58,7 @@ struct launch {
     int event_fd;            /* reaper -> monitor: the command's exit status + 1 */
     int pty_sock[2];         /* --pty with a new /dev: sandbox -> monitor, the pty's controller */
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
+    struct stage *stage;     /* --stage: the private upper layer; NULL without */
 };
 
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
@@ -418,6 +420,8 @@ static _Noreturn void run_child(struct launch *l)
         .own_pidns = (l->ns & NS_PID) || p->pidns_fd != -1,
         .file_label = l->selinux ? p->file_label : NULL,
         .no_console = p->pty,
+        .stage_upper = l->stage ? stage_upper(l->stage) : NULL,
+        .stage_work = l->stage ? stage_work(l->stage) : NULL,
     };
     build_root(p, &opts);
     if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
@@ -698,6 +702,13 @@ static void make_pipe(int fds[2])
         die_errno("pipe");
 }
 
+/* --stage: the changes are looked at once the whole sandbox is gone, so
+ * nothing still writes to the upper layer. */
+static int finish_stage(struct launch *l, int status)
+{
+    return l->stage ? stage_end(l->stage, l->plan, status) : status;
+}
+
 int run_plan(const struct plan *p)
 {
     struct launch l;
@@ -727,6 +738,7 @@ int run_plan(const struct plan *p)
     if (p->pty && !mounts_new_dev(p))
         pty_open("/dev/ptmx", &l.pty_controller, &l.pty_replica);
 
+    l.stage = p->stage_path ? stage_begin(mem, p) : NULL;
     if (p->userns_fd != -1) {
         if (setns(p->userns_fd, CLONE_NEWUSER) < 0) {
             if (errno == EINVAL)
@@ -764,6 +776,7 @@ int run_plan(const struct plan *p)
     if (relay != NULL)
         pty_relay_end(relay);
     report_exit(&l, status);
+    status = finish_stage(&l, status);
     talloc_free(mem);
     return status;
 }
