@@ -212,24 +212,103 @@ static void push_op(void *mem, struct ops *o, struct op op)
     o->v[o->n++] = op;
 }
 
+/* ---- hard links made by the command ---- */
+
+struct linked {
+    ino_t ino;
+    const char *path;
+};
+
+static void find_linked(void *mem, int dirfd, const char *dir, struct linked **v, size_t *n)
+{
+    int dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (d == NULL)
+        die_errno("--commit: can't read %s in the upper layer", dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        const char *path = strcmp(dir, ".") == 0 ? talloc_strdup(mem, e->d_name) : talloc_asprintf(mem, "%s/%s", dir, e->d_name);
+        if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            *v = talloc_realloc(mem, *v, struct linked, *n + 1);
+            (*v)[(*n)++] = (struct linked){st.st_ino, path};
+        } else if (S_ISDIR(st.st_mode)) {
+            int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0)
+                die_errno("--commit: can't open %s in the upper layer", path);
+            find_linked(mem, sub, path, v, n);
+            close(sub);
+        }
+    }
+    closedir(d);
+}
+
+static int by_ino(const void *a, const void *b)
+{
+    ino_t x = ((const struct linked *)a)->ino, y = ((const struct linked *)b)->ino;
+    return x < y ? -1 : x > y;
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A file the command linked to a new name (`ln a b`) is one inode in the
+ * upper layer: every name of an inode any change writes is written as a
+ * link to the same new content, unchanged names included. */
+static const char **linked_names(void *mem, int upper_fd, const struct change_list *cl, size_t *n_out)
+{
+    struct linked *v = talloc_array(mem, struct linked, 0);
+    size_t n = 0;
+    find_linked(mem, upper_fd, ".", &v, &n);
+    qsort(v, n, sizeof *v, by_ino);
+    const char **changed = talloc_array(mem, const char *, cl->n);
+    for (size_t i = 0; i < cl->n; i++)
+        changed[i] = cl->v[i].path;
+    qsort(changed, cl->n, sizeof *changed, by_string);
+    const char **out = talloc_array(mem, const char *, 0);
+    *n_out = 0;
+    for (size_t i = 0, j; i < n; i = j) {
+        bool touched = false;
+        for (j = i; j < n && v[j].ino == v[i].ino; j++)
+            touched |= bsearch(&v[j].path, changed, cl->n, sizeof *changed, by_string) != NULL;
+        for (size_t k = i; touched && k < j; k++) {
+            out = talloc_realloc(mem, out, const char *, *n_out + 1);
+            out[(*n_out)++] = v[k].path;
+        }
+    }
+    qsort(out, *n_out, sizeof *out, by_string);
+    return out;
+}
+
 /* Deletions deepest first, then new directories parents first, then new
- * contents, then modes deepest first (a read-only directory last). */
-static struct ops plan_ops(void *mem, const struct change_list *cl)
+ * contents, then modes deepest first (a read-only directory last).  The
+ * LINKED names are all written as new content. */
+static struct ops plan_ops(void *mem, const struct change_list *cl, const char **linked, size_t n_linked)
 {
     struct ops del = {0}, mk = {0}, place = {0}, attrs = {0}, all = {0};
+    const char **unlisted = talloc_memdup(mem, linked, n_linked * sizeof *linked);
     for (size_t i = cl->n; i-- > 0;) {
         const struct change *c = &cl->v[i];
         bool u_dir = c->upper.exists && S_ISDIR(c->upper.mode), l_dir = c->lower.exists && S_ISDIR(c->lower.mode);
         bool gone = c->kind == CHANGE_DELETED || (c->kind == CHANGE_REPLACED && u_dir != l_dir);
+        const char **l = n_linked ? bsearch(&c->path, linked, n_linked, sizeof *linked, by_string) : NULL;
+        if (l != NULL)
+            unlisted[l - linked] = NULL;
         if (gone)
             push_op(mem, &del, (struct op){.kind = l_dir ? OP_RMDIR : OP_UNLINK, .path = c->path});
-        if (c->upper.exists && (c->kind == CHANGE_METADATA || u_dir))
+        if (c->upper.exists && ((c->kind == CHANGE_METADATA && l == NULL) || u_dir))
             push_op(mem, &attrs, (struct op){.kind = OP_ATTRS, .path = c->path, .mode = c->upper.mode & 07777,
                                              .set_mtime = !u_dir && !S_ISLNK(c->upper.mode), .mtime = c->upper.mtime});
     }
     for (size_t i = 0; i < cl->n; i++) {
         const struct change *c = &cl->v[i];
-        if (!c->upper.exists || c->kind == CHANGE_METADATA)
+        bool linked_name = n_linked && bsearch(&c->path, linked, n_linked, sizeof *linked, by_string);
+        if (!c->upper.exists || (c->kind == CHANGE_METADATA && !linked_name))
             continue;
         if (S_ISDIR(c->upper.mode) && !(c->lower.exists && S_ISDIR(c->lower.mode)))
             push_op(mem, &mk, (struct op){.kind = OP_MKDIR, .path = c->path});
@@ -237,6 +316,10 @@ static struct ops plan_ops(void *mem, const struct change_list *cl)
             push_op(mem, &place, (struct op){.kind = OP_PLACE, .path = c->path,
                                              .temp = talloc_asprintf(mem, "%zu", place.n)});
     }
+    for (size_t i = 0; i < n_linked; i++)
+        if (unlisted[i] != NULL)
+            push_op(mem, &place, (struct op){.kind = OP_PLACE, .path = unlisted[i],
+                                             .temp = talloc_asprintf(mem, "%zu", place.n)});
     struct ops *parts[] = {&del, &mk, &place, &attrs};
     for (size_t k = 0; k < N_ELEMENTS(parts); k++)
         for (size_t i = 0; i < parts[k]->n; i++)
@@ -487,13 +570,15 @@ static void prepare(struct commit *c)
         die("--commit %s: refused, nothing changed: %zu path%s changed on the host since the run began: %s", c->sd->dir,
             n, n == 1 ? "" : "s", list);
     }
-    struct ops ops = plan_ops(c->mem, &cl);
-    if (remove_tree(c->target_fd, c->tmp_name) < 0 || mkdirat(c->target_fd, c->tmp_name, 0700) < 0 ||
-        (c->tmp_fd = openat(c->target_fd, c->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        die_errno("--commit %s: can't create %s/%s", c->sd->dir, c->sd->target, c->tmp_name);
     c->upper_fd = openat(c->sd->fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (c->upper_fd < 0)
         die_errno("--commit %s: can't open the upper layer", c->sd->dir);
+    size_t n_linked;
+    const char **linked = linked_names(c->mem, c->upper_fd, &cl, &n_linked);
+    struct ops ops = plan_ops(c->mem, &cl, linked, n_linked);
+    if (remove_tree(c->target_fd, c->tmp_name) < 0 || mkdirat(c->target_fd, c->tmp_name, 0700) < 0 ||
+        (c->tmp_fd = openat(c->target_fd, c->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        die_errno("--commit %s: can't create %s/%s", c->sd->dir, c->sd->target, c->tmp_name);
     for (size_t i = 0; i < ops.n; i++)
         if (ops.v[i].kind == OP_PLACE) {
             new_content(c, &ops.v[i]);

@@ -393,6 +393,9 @@ static _Noreturn void run_child(struct launch *l)
         close(p->info_fd);
     if (p->json_status_fd != -1)
         close(p->json_status_fd);
+    /* the command must not be able to write change lines of its own */
+    if (p->changes_fd != -1)
+        close(p->changes_fd);
 
     if (l->go_pipe[0] >= 0) {
         char c;

@@ -98,6 +98,8 @@ static void remove_failed_stage(void)
 struct stage *stage_begin(void *mem, const struct plan *p)
 {
     struct stage *st = talloc_zero(mem, struct stage);
+    if (p->changes_fd != -1 && fcntl(p->changes_fd, F_GETFD) < 0)
+        die_errno("--changes-fd %d", p->changes_fd);
     const char *base = stage_base(p);
     char *dir = talloc_asprintf(st, "%s/bwrapper-stage-XXXXXX", base);
     if (mkdtemp(dir) == NULL)

@@ -13,6 +13,7 @@
 #   cap      a capability name    env      an environment variable name
 #   profile  a --profile name     rlimit   NAME= of a resource limit
 #   runtime  an OCI runtime       seccomp  "default" or a profile file
+#   stageend what --stage-end does
 _bwrapper_option_table()
 {
     cat <<'TABLE'
@@ -89,6 +90,12 @@ _bwrapper_option_table()
 --print-plan
 --profile profile
 --rw file
+--stage dir
+--stage-end stageend
+--changes-fd fd
+--commit dir
+--discard dir
+--diff dir
 --ro file
 --timeout none
 --rlimit rlimit
@@ -125,6 +132,7 @@ _bwrapper_complete_arg()
             ;;
         env) COMPREPLY=($(compgen -e -- "$cur")) ;;
         profile) COMPREPLY=($(compgen -W "agent" -- "$cur")) ;;
+        stageend) COMPREPLY=($(compgen -W "commit discard keep ask" -- "$cur")) ;;
         rlimit)
             # NAME=SOFT[:HARD]: complete the name, leave the numbers.
             if [[ $cur != *=* ]]; then

@@ -8,6 +8,7 @@
 #   cap      a capability name    env      an environment variable name
 #   profile  a --profile name     rlimit   NAME= of a resource limit
 #   runtime  an OCI runtime       seccomp  "default" or a profile file
+#   stageend what --stage-end does
 set -g __bwrapper_options \
     '--help||Print help' \
     '--version||Print version' \
@@ -82,6 +83,12 @@ set -g __bwrapper_options \
     '--print-plan||Print the parsed plan as JSON and exit' \
     '--profile|profile|Expand to the options of profile NAME, in place' \
     '--rw|file|Expose host PATH read-write at the same path' \
+    '--stage|dir|Expose host directory PATH with writes staged for review' \
+    '--stage-end|stageend|After the command: commit, discard, keep or ask' \
+    '--changes-fd|fd|Write each staged change to FD as one JSON line' \
+    '--commit|dir|Apply the changes kept in stage DIR and exit' \
+    '--discard|dir|Remove stage DIR without applying it and exit' \
+    '--diff|dir|Print the changes kept in stage DIR as a unified diff and exit' \
     '--ro|file|Expose host PATH read-only at the same path' \
     '--timeout|none|After SECONDS, SIGTERM the sandbox, SIGKILL 2 s later' \
     '--rlimit|rlimit|Set a resource limit NAME=SOFT[:HARD] just before exec' \
@@ -181,6 +188,7 @@ complete -c bwrapper -n '__bwrapper_is cap' -a 'CAP_CHOWN CAP_DAC_OVERRIDE
     CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE ALL'
 complete -c bwrapper -n '__bwrapper_is env' -a '(set --names --export)'
 complete -c bwrapper -n '__bwrapper_is profile' -a agent
+complete -c bwrapper -n '__bwrapper_is stageend' -a 'commit discard keep ask'
 complete -c bwrapper -n '__bwrapper_is rlimit' -a '(__bwrapper_rlimits)'
 complete -c bwrapper -n '__bwrapper_is runtime' -a 'runc crun runsc'
 complete -c bwrapper -n '__bwrapper_is runtime; and string match -q -- "*/*" (commandline -ct)' -F

@@ -116,6 +116,7 @@ test_expect_success 'commit = --rw: rename' 'same_as_rw "mv a b && mv d dd && mv
 test_expect_success 'commit = --rw: chmod' 'same_as_rw "chmod 600 text && chmod 700 keep && chmod 751 ."'
 test_expect_success 'commit = --rw: symlink' 'same_as_rw "ln -s nowhere dangling && rm link-to-a && ln -s text link-to-a"'
 test_expect_success 'commit = --rw: hard links' 'same_as_rw "echo h >h1 && ln h1 h2 && ln h1 d/h3"'
+test_expect_success 'commit = --rw: a new name for a host file' 'same_as_rw "ln a a-too && ln text d/text-too && echo more >>text"'
 # overlayfs in a user namespace has no index: a copy-up breaks a host hard
 # link, and the command sees the other name unchanged; so does the commit.
 test_expect_success 'a host file with two names, changed through one: committed as the command saw it' '
