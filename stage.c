@@ -269,7 +269,7 @@ int stage_end(struct stage *st, const struct plan *p, int status)
 
 /* diff -u of two files, labelled as git labels them; /usr/bin/diff does
  * the work (and says "Binary files ... differ" for non-text). */
-static void diff_files(void *mem, const char *a, const char *b, const char *label_a, const char *label_b)
+static void diff_files(const char *a, const char *b, const char *label_a, const char *label_b)
 {
     fflush(stdout);
     pid_t pid = fork();
@@ -286,7 +286,6 @@ static void diff_files(void *mem, const char *a, const char *b, const char *labe
             die_errno("--diff: waitpid");
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) > 1)
         die("--diff: diff failed on %s", label_b);
-    (void)mem;
 }
 
 static void diff_change(void *mem, const struct stage_dir *sd, const struct change *c)
@@ -299,7 +298,7 @@ static void diff_change(void *mem, const struct stage_dir *sd, const struct chan
         printf("# %s %s (mode %04o)\n", change_kind_name(c->kind), c->path, (unsigned)(s->mode & 07777));
         return;
     }
-    diff_files(mem, l_file ? lower : "/dev/null", u_file ? upper : "/dev/null",
+    diff_files(l_file ? lower : "/dev/null", u_file ? upper : "/dev/null",
                l_file ? talloc_asprintf(mem, "a/%s", c->path) : "/dev/null",
                u_file ? talloc_asprintf(mem, "b/%s", c->path) : "/dev/null");
 }

@@ -8,7 +8,8 @@
  *   snapshot    the state of every path under PATH when the run began
  *   upper/, work/   the overlay's layers
  *   journal     during a commit: the operations, once all new contents
- *               are written; its presence means "finish me" */
+ *               are written; its presence means "finish me"
+ *   committed   the journal, once applied: only the removal is left */
 #ifndef BWRAPPER_STAGE_H
 #define BWRAPPER_STAGE_H
 
