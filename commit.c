@@ -484,7 +484,7 @@ static struct ops read_journal(struct commit *c)
         int set;
         long long sec;
         if (sscanf(f[3], "%o", &o.mode) != 1 || sscanf(f[4], "%d %lld %ld", &set, &sec, &o.mtime.tv_nsec) != 3 ||
-            strchr("urmpa", o.kind) == NULL || strstr(o.path, "..") != NULL || *o.path == '/')
+            strchr("urmpa", o.kind) == NULL || *o.path == '/' || strchr(o.temp, '/') != NULL)
             die("--commit %s: the journal is damaged", c->sd->dir);
         o.set_mtime = set;
         o.mtime.tv_sec = (time_t)sec;
@@ -494,6 +494,9 @@ static struct ops read_journal(struct commit *c)
 }
 
 /* ---- step 4: the operations, each safe to run again ---- */
+
+/* Every path is resolved beneath the target (open_parent_beneath), so
+ * not even a damaged journal can reach outside it. */
 
 static void apply_op(struct commit *c, const struct op *o)
 {
