@@ -126,6 +126,7 @@ test_expect_success 'a host file with two names, changed through one: committed 
     printf "one\nmore\n" >expect && test_cmp expect base/a &&
     test "$(stat -c %h base/a)" = 1 && test "$(stat -c %h base/a2)" = 1
 '
+test_expect_success 'commit = --rw: names with spaces, dots and a newline' 'same_as_rw "echo x >\"sp ace\" && echo y >a..b && echo z >\"\$(printf \"new\\nline\")\" && rm -r d && mkdir \"d d\""'
 test_expect_success 'commit = --rw: a fifo' 'same_as_rw "mkfifo fifo"'
 
 test_expect_success 'commit = --rw: a 1 GB sparse file keeps its holes' '
