@@ -24,6 +24,7 @@
 #include "oci.h"
 #include "plan.h"
 #include "seccomp.h"
+#include "stage.h"
 #include "util.h"
 
 #define BWRAPPER_VERSION "0.1.0"
@@ -432,6 +433,53 @@ static void h_expose(struct parser *ps, const struct option_def *o, const char *
     }
 }
 
+/* --stage PATH: an exposure like --rw (so the same nesting rule), whose
+ * writes go to an overlay upper layer made by the executor. */
+static void h_stage(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct plan *p = ps->plan;
+    if (p->stage_path != NULL)
+        die("%s %s: only one --stage per sandbox (already %s)", o->name, a[0], p->stage_path);
+    struct stat st;
+    if (stat(a[0], &st) < 0)
+        die_errno("%s %s", o->name, a[0]);
+    if (!S_ISDIR(st.st_mode))
+        die("%s %s: not a directory", o->name, a[0]);
+    h_expose(ps, o, a);
+    struct step *s = NULL;
+    for (size_t i = 0; i < p->n_steps && s == NULL; i++)
+        if (p->steps[i].kind == STEP_BIND && (p->steps[i].flags & STEP_STAGE))
+            s = &p->steps[i];
+    s->kind = STEP_OVERLAY;
+    s->layers = talloc_array(p, const char *, 1);
+    s->layers[0] = s->src;
+    s->n_layers = 1;
+    s->src = NULL;
+    p->stage_path = s->dest;
+}
+
+static void h_stage_end(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    static const char *const names[] = {[STAGE_END_COMMIT] = "commit", [STAGE_END_DISCARD] = "discard",
+                                        [STAGE_END_KEEP] = "keep", [STAGE_END_ASK] = "ask"};
+    for (size_t i = STAGE_END_COMMIT; i < N_ELEMENTS(names); i++)
+        if (strcmp(a[0], names[i]) == 0) {
+            ps->plan->stage_end = (enum stage_end)i;
+            return;
+        }
+    die("%s %s: expected commit, discard, keep or ask", o->name, a[0]);
+}
+
+/* --commit, --discard, --diff DIR */
+static void h_stage_action(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    struct plan *p = ps->plan;
+    if (p->stage_action != STAGE_ACTION_NONE)
+        die("%s %s: only one of --commit, --discard and --diff at a time", o->name, a[0]);
+    p->stage_action = (enum stage_action)o->data;
+    p->stage_dir = talloc_strdup(p, a[0]);
+}
+
 static uint64_t parse_limit(const char *opt, const char *s, const char *end)
 {
     size_t len = (size_t)(end - s);
@@ -796,6 +844,15 @@ static const struct option_def options[] = {
     /* bwrapper's own */
     OPT("--profile", 1, h_profile, 0, "NAME", "Expand to the options of profile NAME (agent), in place"),
     OPT("--rw", 1, h_expose, 0, "PATH", "Expose host PATH read-write at the same path"),
+    OPT("--stage", 1, h_stage, STEP_STAGE, "PATH",
+        "Expose host directory PATH at the same path, with writes staged for review, never written to PATH"),
+    OPT("--stage-end", 1, h_stage_end, 0, "commit|discard|keep|ask",
+        "After the command: commit, discard or keep the staged changes, or ask (default: ask on a terminal, else keep)"),
+    OPT("--changes-fd", 1, h_fd, offsetof(struct plan, changes_fd), "FD",
+        "Write each staged change to FD as one JSON line after the command"),
+    OPT("--commit", 1, h_stage_action, STAGE_ACTION_COMMIT, "DIR", "Apply the changes kept in stage DIR to their path, all or nothing, and exit"),
+    OPT("--discard", 1, h_stage_action, STAGE_ACTION_DISCARD, "DIR", "Remove stage DIR without applying it, and exit"),
+    OPT("--diff", 1, h_stage_action, STAGE_ACTION_DIFF, "DIR", "Print the changes kept in stage DIR as a unified diff, and exit"),
     OPT("--ro", 1, h_expose, STEP_RO, "PATH", "Expose host PATH read-only at the same path"),
     OPT("--isolation", 1, h_isolation, 0, "auto|namespaces|landlock",
         "Isolate with namespaces (default), Landlock (no namespaces), or namespaces where they work (auto)"),
@@ -920,11 +977,25 @@ static void check_fds(struct plan *p)
     }
 }
 
+static void check_stage_options(const struct plan *p)
+{
+    if (p->stage_path == NULL && p->stage_end != STAGE_END_DEFAULT)
+        die("--stage-end requires --stage");
+    if (p->stage_path == NULL && p->changes_fd != -1)
+        die("--changes-fd requires --stage");
+    /* The overlay needs a mount namespace of bwrapper's own. */
+    if (p->stage_path != NULL && (p->emit_oci || p->runtime))
+        die("--stage %s: not supported with %s (the stage is an overlay bwrapper mounts itself)", p->stage_path,
+            p->emit_oci ? "--emit-oci" : "--runtime");
+    if (p->stage_action != STAGE_ACTION_NONE && (p->argc > 0 || p->stage_path != NULL))
+        die("--commit, --discard and --diff act on a kept stage: they take no command and no --stage");
+}
+
 struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, enum print_what *print)
 {
     struct plan *p = talloc_zero(mem_ctx, struct plan);
     p->userns_fd = p->userns2_fd = p->pidns_fd = -1;
-    p->sync_fd = p->block_fd = p->userns_block_fd = p->info_fd = p->json_status_fd = -1;
+    p->sync_fd = p->block_fd = p->userns_block_fd = p->info_fd = p->json_status_fd = p->changes_fd = -1;
     p->uid = p->gid = -1;
     struct parser ps = {.plan = p, .next_perms = PERMS_UNSET};
 
@@ -942,7 +1013,10 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
         die("--print-seccomp needs --seccomp-profile");
     if (ps.print == PRINT_SECCOMP_BPF && p->seccomp_profile == NULL)
         die("--print-seccomp-bpf needs --seccomp-profile");
+    check_stage_options(p);
     *print = ps.print;
+    if (p->stage_action != STAGE_ACTION_NONE)
+        return p;
     if (ps.print == PRINT_NOTHING)
         check_fds(p);
     /* One line, not bwrap's 80-line usage: the error is all that is new. */
@@ -996,7 +1070,9 @@ int main(int argc, char **argv)
         talloc_free(ctx);
         return fflush(stdout) == 0 ? 0 : 1;
     }
-    int status = (plan->emit_oci || plan->runtime) ? oci_run(plan) : run_plan(plan);
+    int status = plan->stage_action != STAGE_ACTION_NONE ? stage_act(plan)
+                 : (plan->emit_oci || plan->runtime)   ? oci_run(plan)
+                                                       : run_plan(plan);
     talloc_free(ctx);
     return status;
 }

@@ -377,6 +377,10 @@ static void hold_overlay_dirs(struct builder *b, const struct step *s, struct so
         src->upper = hold_dir(b, s, s->src);
         src->work = hold_dir(b, s, s->work);
     }
+    if (s->flags & STEP_STAGE) {
+        src->upper = hold_dir(b, s, b->opts->stage_upper);
+        src->work = hold_dir(b, s, b->opts->stage_work);
+    }
 }
 
 /* Everything a step reads from the host is taken first, while the host is
@@ -644,7 +648,9 @@ static void step_chmod(struct builder *b, const struct step *s)
 
 static void step_overlay(struct builder *b, const struct step *s, const struct source *src)
 {
+    b->exposing = s->flags & STEP_EXPOSE;
     int dest = ensure_dir(b, s, 0755);
+    b->exposing = false;
     const char *upper = src->upper, *work = src->work;
     if (s->flags & STEP_TMP) {
         char *dir = talloc_asprintf(b->mem, "overlay-%u", b->seq++);

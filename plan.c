@@ -87,6 +87,8 @@ static json_t *step_json(const struct step *s)
         json_object_set_new(o, "expose", json_true());
     if (s->flags & STEP_PROFILE)
         json_object_set_new(o, "profile", json_true());
+    if (s->flags & STEP_STAGE)
+        json_object_set_new(o, "stage", json_true());
     return o;
 }
 
@@ -220,6 +222,19 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
     json_object_set_new(o, "as-pid-1", json_boolean(p->as_pid_1));
     json_object_set_new(o, "level-prefix", json_boolean(p->level_prefix));
     json_object_set_new(o, "not-a-security-boundary", json_boolean(p->not_a_security_boundary));
+    if (p->stage_path != NULL) {
+        static const char *const ends[] = {[STAGE_END_DEFAULT] = "ask-on-terminal-else-keep",
+                                           [STAGE_END_COMMIT] = "commit", [STAGE_END_DISCARD] = "discard",
+                                           [STAGE_END_KEEP] = "keep", [STAGE_END_ASK] = "ask"};
+        json_t *st = json_pack("{s:s,s:s}", "path", p->stage_path, "end", ends[p->stage_end]);
+        set_fd(st, "changes-fd", p->changes_fd);
+        json_object_set_new(o, "stage", st);
+    }
+    if (p->stage_action != STAGE_ACTION_NONE) {
+        static const char *const actions[] = {[STAGE_ACTION_COMMIT] = "commit", [STAGE_ACTION_DISCARD] = "discard",
+                                              [STAGE_ACTION_DIFF] = "diff"};
+        json_object_set_new(o, "stage-action", json_pack("{s:s,s:s}", "action", actions[p->stage_action], "dir", p->stage_dir));
+    }
     set_string(o, "emit-oci", p->emit_oci);
     set_string(o, "runtime", p->runtime);
     json_object_set_new(o, "runtime-flags", string_array(p->runtime_flags, p->n_runtime_flags));

@@ -46,10 +46,12 @@ enum {
     STEP_DEVICES = 1u << 1, /* keep device nodes usable (no MS_NODEV) */
     STEP_TRY = 1u << 2,     /* a missing source skips the step */
     STEP_TMP = 1u << 3,     /* overlay writes go to a private tmpfs */
-    STEP_EXPOSE = 1u << 4,  /* --rw/--ro: directories made to hold it stay read-only */
+    STEP_EXPOSE = 1u << 4,  /* --rw/--ro/--stage: directories made to hold it stay read-only */
     STEP_PROFILE = 1u << 5, /* made by --profile agent: under Landlock, its equivalent is used
                              * (/proc readable, a few /dev nodes, a private TMPDIR for /tmp,
                              * the host's own /bin symlinks) instead of a mount */
+    STEP_STAGE = 1u << 6,   /* --stage: an overlay whose upper and work dirs are the private stage
+                             * directory the executor makes (src and work are NULL) */
 };
 
 /* --isolation: how the sandbox is made. */
@@ -145,6 +147,9 @@ struct seccomp_profile {
     size_t n_rules;
 };
 
+enum stage_end { STAGE_END_DEFAULT, STAGE_END_COMMIT, STAGE_END_DISCARD, STAGE_END_KEEP, STAGE_END_ASK };
+enum stage_action { STAGE_ACTION_NONE, STAGE_ACTION_COMMIT, STAGE_ACTION_DISCARD, STAGE_ACTION_DIFF };
+
 struct plan {
     unsigned ns;          /* NS_* */
     int userns_fd, userns2_fd, pidns_fd; /* -1 when not given */
@@ -194,6 +199,17 @@ struct plan {
     const char *emit_oci, *runtime;
     const char **runtime_flags;
     size_t n_runtime_flags;
+
+    /* --stage PATH: one STEP_OVERLAY with STEP_STAGE (layers = {PATH},
+     * dest = PATH, realpath'd).  It needs a mount namespace: the native
+     * executor; the OCI one refuses it. */
+    const char *stage_path;   /* NULL: no --stage */
+    enum stage_end stage_end; /* --stage-end; STAGE_END_DEFAULT: ask when stdin and stderr
+                               * are terminals, keep otherwise */
+    int changes_fd;           /* --changes-fd: one JSON line per change; -1: none */
+    /* --commit, --discard, --diff DIR: act on a kept stage, run nothing. */
+    enum stage_action stage_action;
+    const char *stage_dir;    /* their DIR; NULL with STAGE_ACTION_NONE */
 
     const char *const *argv; /* the command and its arguments, NULL-terminated */
     size_t argc;

@@ -33,6 +33,7 @@
 #include "plan.h"
 #include "pty.h"
 #include "seccomp.h"
+#include "stage.h"
 #include "util.h"
 
 #ifndef P_PIDFD
@@ -64,6 +65,7 @@ struct launch {
     int monitor_pidfd;       /* the monitor, for the sandbox to die with it */
     sigset_t old_mask;       /* the caller's signal mask, for the command */
     int landlock_abi;        /* isolated by Landlock of this ABI instead of namespaces; 0: not */
+    struct stage *stage;     /* --stage: the private upper layer; NULL without */
 };
 
 /* bwrap's checks, in bwrap's order, so the same mistakes get the same
@@ -494,6 +496,9 @@ static _Noreturn void run_child(struct launch *l)
         close(p->info_fd);
     if (p->json_status_fd != -1)
         close(p->json_status_fd);
+    /* the command must not be able to write change lines of its own */
+    if (p->changes_fd != -1)
+        close(p->changes_fd);
 
     if (l->go_pipe[0] >= 0) {
         char c;
@@ -521,6 +526,8 @@ static _Noreturn void run_child(struct launch *l)
         .own_pidns = (l->ns & NS_PID) || p->pidns_fd != -1,
         .file_label = l->selinux ? p->file_label : NULL,
         .no_console = p->pty,
+        .stage_upper = l->stage ? stage_upper(l->stage) : NULL,
+        .stage_work = l->stage ? stage_work(l->stage) : NULL,
     };
     build_root(p, &opts);
     if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
@@ -993,6 +1000,13 @@ static int run_landlock(const struct plan *p, int ns_errno)
     return status;
 }
 
+/* --stage: the changes are looked at once the whole sandbox is gone, so
+ * nothing still writes to the upper layer. */
+static int finish_stage(struct launch *l, int status)
+{
+    return l->stage ? stage_end(l->stage, l->plan, status) : status;
+}
+
 int run_plan(const struct plan *p)
 {
     struct launch l;
@@ -1028,6 +1042,7 @@ int run_plan(const struct plan *p)
     if (p->pty && !mounts_new_dev(p))
         pty_open("/dev/ptmx", &l.pty_controller, &l.pty_replica);
 
+    l.stage = p->stage_path ? stage_begin(mem, p) : NULL;
     if (p->userns_fd != -1) {
         if (setns(p->userns_fd, CLONE_NEWUSER) < 0) {
             if (errno == EINVAL)
@@ -1076,6 +1091,7 @@ int run_plan(const struct plan *p)
     if (relay != NULL)
         pty_relay_end(relay);
     report_exit(&l, status);
+    status = finish_stage(&l, status);
     talloc_free(mem);
     return status;
 }

@@ -14,6 +14,7 @@
 #   profile  a --profile name     rlimit   NAME= of a resource limit
 #   runtime  an OCI runtime       seccomp  "default" or a profile file
 #   isolation  auto, namespaces or landlock
+#   stageend what --stage-end does
 _bwrapper_option_table()
 {
     cat <<'TABLE'
@@ -92,6 +93,12 @@ _bwrapper_option_table()
 --print-guarantees
 --profile profile
 --rw file
+--stage dir
+--stage-end stageend
+--changes-fd fd
+--commit dir
+--discard dir
+--diff dir
 --ro file
 --isolation isolation
 --require none
@@ -132,6 +139,7 @@ _bwrapper_complete_arg()
         env) COMPREPLY=($(compgen -e -- "$cur")) ;;
         profile) COMPREPLY=($(compgen -W "agent" -- "$cur")) ;;
         isolation) COMPREPLY=($(compgen -W "auto namespaces landlock" -- "$cur")) ;;
+        stageend) COMPREPLY=($(compgen -W "commit discard keep ask" -- "$cur")) ;;
         rlimit)
             # NAME=SOFT[:HARD]: complete the name, leave the numbers.
             if [[ $cur != *=* ]]; then

@@ -9,6 +9,7 @@
 #   profile  a --profile name     rlimit   NAME= of a resource limit
 #   runtime  an OCI runtime       seccomp  "default" or a profile file
 #   isolation  auto, namespaces or landlock
+#   stageend what --stage-end does
 set -g __bwrapper_options \
     '--help||Print help' \
     '--version||Print version' \
@@ -85,6 +86,12 @@ set -g __bwrapper_options \
     '--print-guarantees||Print each guarantee of the sandbox and how this machine keeps it, and exit' \
     '--profile|profile|Expand to the options of profile NAME, in place' \
     '--rw|file|Expose host PATH read-write at the same path' \
+    '--stage|dir|Expose host directory PATH with writes staged for review' \
+    '--stage-end|stageend|After the command: commit, discard, keep or ask' \
+    '--changes-fd|fd|Write each staged change to FD as one JSON line' \
+    '--commit|dir|Apply the changes kept in stage DIR and exit' \
+    '--discard|dir|Remove stage DIR without applying it and exit' \
+    '--diff|dir|Print the changes kept in stage DIR as a unified diff and exit' \
     '--ro|file|Expose host PATH read-only at the same path' \
     '--isolation|isolation|Isolate with namespaces, Landlock, or namespaces where they work (auto)' \
     '--require|none|Fail before running unless these guarantees can be kept' \
@@ -188,6 +195,7 @@ complete -c bwrapper -n '__bwrapper_is cap' -a 'CAP_CHOWN CAP_DAC_OVERRIDE
 complete -c bwrapper -n '__bwrapper_is env' -a '(set --names --export)'
 complete -c bwrapper -n '__bwrapper_is profile' -a agent
 complete -c bwrapper -n '__bwrapper_is isolation' -a 'auto namespaces landlock'
+complete -c bwrapper -n '__bwrapper_is stageend' -a 'commit discard keep ask'
 complete -c bwrapper -n '__bwrapper_is rlimit' -a '(__bwrapper_rlimits)'
 complete -c bwrapper -n '__bwrapper_is runtime' -a 'runc crun runsc'
 complete -c bwrapper -n '__bwrapper_is runtime; and string match -q -- "*/*" (commandline -ct)' -F
