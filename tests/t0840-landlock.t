@@ -80,7 +80,7 @@ test_expect_success LANDLOCK6 'no signals to processes outside (Landlock scoping
 
 test_expect_success '--json-status-fd reports Landlock isolation, last; namespaces keep bwrap'"'"'s keys' '
     ll --json-status-fd 3 -- true 3>status &&
-    head -n 1 status | grep -q "^{\"child-pid\": *[0-9]*, *\"isolation\": *\"landlock abi [0-9]*\"}$" &&
+    head -n 1 status | grep -q "^{ \"child-pid\": [0-9]*, \"isolation\": \"landlock abi [0-9]*\" }$" &&
     "$BWRAPPER" --ro-bind / / --json-status-fd 3 -- true 3>status &&
     ! grep -q isolation status
 '
