@@ -121,11 +121,12 @@ build-fuzz:
 build-fuzz/argv.dict: bwrapper | build-fuzz
 	./bwrapper --help | sed -n 's/^    \(--[a-z0-9-]*\).*/"\1"/p' >$@
 
-# -close_fd_mask=3: the rejections' messages would drown the fuzzer's.
+# -close_fd_mask=3: the rejections' messages would drown the fuzzer's;
+# setsid: an input naming /dev/tty must not wait for a terminal.
 fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz-%) build-fuzz/argv.dict
 	for t in $(FUZZ_TARGETS); do \
 	    mkdir -p build-fuzz/corpus/$$t && \
-	    build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -artifact_prefix=build-fuzz/ \
+	    setsid -w build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -artifact_prefix=build-fuzz/ \
 	        $$( [ $$t = argv ] && echo -dict=build-fuzz/argv.dict ) \
 	        build-fuzz/corpus/$$t fuzz/corpus/$$t </dev/null || exit 1; \
 	done
