@@ -44,8 +44,10 @@ DEB_BUILD := gcc make pkg-config libtalloc-dev libcap-dev libseccomp-dev libjans
 DEB_TEST := bubblewrap perl sharness strace python3-seccomp python3-jsonschema util-linux iproute2 procps passwd \
             bash-completion zsh fish runc crun runsc golang-github-opencontainers-specs-dev
 DEB_BENCH := hyperfine
+# libFuzzer (make fuzz): clang-14's runtime is in libclang-rt-14-dev.
+DEB_FUZZ := clang libclang-rt-14-dev
 
-.PHONY: all check deps install install-bwrap-alias bench clean FORCE
+.PHONY: all check deps install install-bwrap-alias bench fuzz clean FORCE
 
 all: bwrapper
 
@@ -81,7 +83,7 @@ check: bwrapper $(TEST_BINS)
 	tests/run-all
 
 deps:
-	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH); do \
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH) $(DEB_FUZZ); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	    echo "installing:" $$missing; \
@@ -104,5 +106,45 @@ install-bwrap-alias: install
 bench: bwrapper
 	tests/bench
 
+# libFuzzer targets (fuzz/*.c), built with clang under ASan+UBSan, where
+# die() and exit() return to the target (FUZZING_BUILD_MODE...: util.c).
+# `make fuzz` runs each for FUZZ_SECONDS from the seeds in fuzz/corpus/
+# (new inputs go to build-fuzz/corpus/, crashes to build-fuzz/crash-*).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := argv seccomp-profile seccomp-bpf
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+               -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(shell pkg-config --cflags $(PKGS))
+FUZZ_OBJS := $(SRCS:%.c=build-fuzz/%.o) build-fuzz/harness.o
+FUZZ_WRAP := -Wl,--wrap=exit,--wrap=json_dumps,--wrap=seccomp_init,--wrap=seccomp_release
+
+build-fuzz/%.o: %.c $(wildcard *.h) | build-fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+# main() is libFuzzer's.
+build-fuzz/bwrapper.o: bwrapper.c $(wildcard *.h) | build-fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Dmain=bwrapper_main -Wno-missing-prototypes -c -o $@ $<
+build-fuzz/%.o: fuzz/%.c fuzz/harness.h $(wildcard *.h) | build-fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+build-fuzz/fuzz-%: build-fuzz/%.o $(FUZZ_OBJS) Makefile
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(FUZZ_WRAP) -o $@ $(filter %.o,$^) $(shell pkg-config --libs $(PKGS))
+.PRECIOUS: build-fuzz/%.o
+build-fuzz:
+	mkdir -p $@
+
+# Option names, from the one option table, as the argv target's dictionary.
+build-fuzz/argv.dict: bwrapper | build-fuzz
+	./bwrapper --help | sed -n 's/^    \(--[a-z0-9-]*\).*/"\1"/p' >$@
+
+# -close_fd_mask=3: the rejections' messages would drown the fuzzer's;
+# setsid: an input naming /dev/tty must not wait for a terminal.
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz-%) build-fuzz/argv.dict
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build-fuzz/corpus/$$t && \
+	    setsid -w build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 -artifact_prefix=build-fuzz/ \
+	        $$( [ $$t = argv ] && echo -dict=build-fuzz/argv.dict ) \
+	        build-fuzz/corpus/$$t fuzz/corpus/$$t </dev/null || exit 1; \
+	done
+
 clean:
-	rm -rf build build-san bwrapper .link-flags tests/bin
+	rm -rf build build-san build-fuzz bwrapper .link-flags tests/bin

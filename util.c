@@ -22,6 +22,9 @@ const char *prog_name = "bwrapper";
 bool level_prefix;
 int sandbox_pidfd = -1;
 void (*die_cleanup)(void);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+jmp_buf *die_jump;
+#endif
 
 /* A failure in the monitor must not leave the sandbox to go on alone: it
  * may be waiting for a go-ahead that exiting would give it. */
@@ -37,6 +40,10 @@ static _Noreturn void exit_failed(void)
         die_cleanup = NULL; /* a failure while cleaning up must not loop */
         fn();
     }
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    if (die_jump)
+        longjmp(*die_jump, 1);
+#endif
     _exit(1);
 }
 

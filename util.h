@@ -28,6 +28,14 @@ extern int sandbox_pidfd;
  * bundle it was writing, so a failure leaves nothing behind. */
 extern void (*die_cleanup)(void);
 
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#include <setjmp.h>
+/* Fuzz builds only (fuzz/): when set, die() jumps here instead of exiting,
+ * so that one rejected input does not end the fuzzer.  The normal build
+ * has no such path. */
+extern jmp_buf *die_jump;
+#endif
+
 /* Print "bwrapper: <message>" and exit 1. */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, with ": strerror(errno)" appended. */
