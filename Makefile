@@ -116,11 +116,13 @@ FUZZ_TARGETS := argv seccomp-profile seccomp-bpf
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(shell pkg-config --cflags $(PKGS))
-FUZZ_OBJS := $(SRCS:%.c=build-fuzz/%.o) build-fuzz/harness.o
+FUZZ_OBJS := $(SRCS:%.c=build-fuzz/%.o) build-fuzz/seccomp-default.o build-fuzz/harness.o
 FUZZ_WRAP := -Wl,--wrap=exit,--wrap=json_dumps,--wrap=seccomp_init,--wrap=seccomp_release
 
 build-fuzz/%.o: %.c $(wildcard *.h) | build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+build-fuzz/seccomp-default.o: $(BUILD)/seccomp-default.c | build-fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -c -o $@ $<
 # main() is libFuzzer's.
 build-fuzz/bwrapper.o: bwrapper.c $(wildcard *.h) | build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Dmain=bwrapper_main -Wno-missing-prototypes -c -o $@ $<

@@ -223,7 +223,7 @@ void seccomp_unix_sockets_only(void)
     if (ctx == NULL)
         die("seccomp_init failed");
     int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                             SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+                             (struct scmp_arg_cmp){.arg = 0, .op = SCMP_CMP_NE, .datum_a = AF_UNIX});
     if (r == 0)
         r = seccomp_load(ctx);
     seccomp_release(ctx);

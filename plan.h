@@ -172,7 +172,7 @@ struct plan {
     bool close_fds;
     int *keep_fds; /* --keep-fd, in order */
     size_t n_keep_fds;
-        struct seccomp_fd_program *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
+    struct seccomp_fd_program *seccomp_fds; /* --seccomp or --add-seccomp-fd, in order */
     size_t n_seccomp_fds;
     bool seccomp_replace; /* given as --seccomp (last one wins) */
     struct seccomp_profile *seccomp_profile; /* --seccomp-profile; NULL if none */

@@ -1,5 +1,5 @@
 /* Fuzz target: a classic-BPF program given with --seccomp FD (or
- * --add-seccomp-fd), read and checked by seccomp_prepare before anything
+ * --add-seccomp-fd), read and checked by seccomp_fd_read before anything
  * starts.  It is never installed: the kernel's own check is not ours.
  *
  * Input: the program, as bwrap reads it (struct sock_filter, native
@@ -17,8 +17,7 @@
 static void read_program(void *ctx, void *arg)
 {
     int *fd = arg;
-    struct plan plan = {.seccomp_fds = fd, .n_seccomp_fds = 1, .seccomp_replace = true};
-    seccomp_prepare(ctx, &plan, 0);
+    (void)seccomp_fd_read(ctx, *fd, "--seccomp 3");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct stat ours, now;
     fstat(fd, &ours);
     fuzz_run(read_program, &fd);
-    /* seccomp_prepare closes the fd once read; a rejection may come first. */
+    /* seccomp_fd_read closes the fd once read; a rejection may come first. */
     if (fstat(fd, &now) == 0 && now.st_ino == ours.st_ino && now.st_dev == ours.st_dev)
         close(fd);
     return 0;

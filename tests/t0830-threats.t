@@ -41,11 +41,19 @@ test_expect_success BWRAP 'native: the same fds as under bwrap, with every fd op
     test_cmp expect actual
 '
 
-test_expect_success DRIVE 'native --pty: the same fds as without --pty (the pty takes 0, 1 and 2)' '
+test_expect_success DRIVE 'native --pty: the command has the pty as 0, 1 and 2 and no other fd (unnamed fds are closed)' '
     with_fds drive -- "$BWRAPPER" $ROOT_ARGS --proc /proc --dev /dev $FD_OPTS --seccomp 8 --pty \
         /usr/bin/python3 -c "$LISTFDS" &&
     status_is 0 &&
-    with_fds "$BWRAPPER" $ROOT_ARGS --proc /proc $FD_OPTS --seccomp 8 /usr/bin/python3 -c "$LISTFDS" >expect &&
+    echo "0 1 2" >expect &&
+    test_cmp expect out
+'
+
+test_expect_success DRIVE 'native --pty --keep-fd 5: the kept fd reaches the command, nothing else does' '
+    with_fds drive -- "$BWRAPPER" $ROOT_ARGS --proc /proc --dev /dev $FD_OPTS --seccomp 8 --pty --keep-fd 5 \
+        /usr/bin/python3 -c "$LISTFDS" &&
+    status_is 0 &&
+    echo "0 1 2 5" >expect &&
     test_cmp expect out
 '
 
