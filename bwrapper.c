@@ -617,7 +617,7 @@ static void h_isolation(struct parser *ps, const struct option_def *o, const cha
 
 static void h_require(struct parser *ps, const struct option_def *o, const char *const *a)
 {
-    void *mem = talloc_new(NULL);
+    void *mem = talloc_new(ps->plan);
     char *list = talloc_strdup(mem, a[0]), *save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         if (!guarantee_known(name))

@@ -3,7 +3,8 @@
  * seccomp_profile_json).
  *
  * Input: the arguments, NUL-separated.  Whatever follows the first
- * ARGS_MARK is the content of fd ARGS_FD, for `--args 100`. */
+ * ARGS_MARK is the content of fd ARGS_FD, for `--args 100` or
+ * `--seccomp 100`. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdlib.h>
@@ -32,12 +33,14 @@ static void print_plan(void *ctx, void *arg)
         seccomp_profile_json(ctx, plan->seccomp_profile);
 }
 
-/* --args reads and closes the fd it names: only ARGS_FD may be named, or
- * the input could read or close the fuzzer's own fds. */
+/* --args, --seccomp and --add-seccomp-fd read and close the fd they name
+ * while parsing: only ARGS_FD may be named, or the input could block on,
+ * read or close the fuzzer's own fds. */
 static bool names_other_fd(const struct input *in)
 {
     for (int i = 0; i + 1 < in->argc; i++) {
-        if (strcmp(in->argv[i], "--args") != 0)
+        if (strcmp(in->argv[i], "--args") != 0 && strcmp(in->argv[i], "--seccomp") != 0 &&
+            strcmp(in->argv[i], "--add-seccomp-fd") != 0)
             continue;
         char *end;
         long fd = strtol(in->argv[i + 1], &end, 10);
