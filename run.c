@@ -275,6 +275,19 @@ static void arm_death_signal(void)
         die_errno("prctl(PR_SET_PDEATHSIG)");
 }
 
+/* The signals bwrapper passes on are blocked before the clone, so that
+ * none is lost (or ends bwrapper) before someone passes it on; the sandbox
+ * unblocks them for the command.  The monitor's pidfd lets the sandbox see
+ * it die before PR_SET_PDEATHSIG was armed. */
+static void hold_signals_for_monitor(struct launch *l)
+{
+    sigset_t forwarded;
+    forwarded_signals(&forwarded);
+    sigprocmask(SIG_BLOCK, &forwarded, &l->old_mask);
+    if ((l->monitor_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
+        die_errno("pidfd_open");
+}
+
 static void die_with_monitor(const struct launch *l)
 {
     arm_death_signal();
@@ -972,11 +985,7 @@ static int run_landlock(const struct plan *p, int ns_errno)
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
     /* As with namespaces: signals passed on, no orphan if we die. */
-    sigset_t forwarded;
-    forwarded_signals(&forwarded);
-    sigprocmask(SIG_BLOCK, &forwarded, &l.old_mask);
-    if ((l.monitor_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
-        die_errno("pidfd_open");
+    hold_signals_for_monitor(&l);
     int pidfd = -1;
     pid_t child = clone_child(0, &pidfd, 0);
     if (child < 0)
@@ -1051,14 +1060,7 @@ int run_plan(const struct plan *p)
         }
         close(p->userns_fd);
     }
-    /* Blocked before the clone, so that none is lost (or ends bwrapper)
-     * before someone passes it on; the sandbox unblocks them for the
-     * command. */
-    sigset_t forwarded;
-    forwarded_signals(&forwarded);
-    sigprocmask(SIG_BLOCK, &forwarded, &l.old_mask);
-    if ((l.monitor_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)) < 0)
-        die_errno("pidfd_open");
+    hold_signals_for_monitor(&l);
     int pidfd = -1;
     pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
     if (child < 0 && errno == EPERM && (l.ns & NS_USER))
