@@ -363,9 +363,43 @@ static void count_step(struct commit *c)
         raise(SIGKILL);
 }
 
-static void copy_data(struct commit *c, int src, int dst, const char *path)
+/* One range of data, in the kernel where it can (copy_file_range: no
+ * trip through user space, and a reflink where the filesystem shares
+ * blocks); through a buffer where it cannot (across some filesystems,
+ * or a kernel without it). */
+static void copy_range(struct commit *c, int src, int dst, off_t off, off_t end, const char *path)
 {
     static char buf[1 << 16];
+    bool in_kernel = true;
+    while (off < end) {
+        size_t want = (size_t)(end - off);
+        ssize_t n;
+        if (in_kernel) {
+            off_t in = off, out = off;
+            n = copy_file_range(src, &in, dst, &out, want, 0);
+            if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+                in_kernel = false;
+                continue;
+            }
+        } else {
+            n = pread(src, buf, want < sizeof buf ? want : sizeof buf, off);
+            for (ssize_t w = 0; n > 0 && w < n;) {
+                ssize_t m = pwrite(dst, buf + w, (size_t)(n - w), off + w);
+                if (m < 0 && errno != EINTR)
+                    die_errno("--commit %s: can't write the new %s", c->sd->dir, path);
+                w += m > 0 ? m : 0;
+            }
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            die_errno("--commit %s: can't copy %s", c->sd->dir, path);
+        off += n;
+    }
+}
+
+static void copy_data(struct commit *c, int src, int dst, const char *path)
+{
     off_t off = 0;
     for (;;) {
         off_t data = lseek(src, off, SEEK_DATA);
@@ -374,22 +408,9 @@ static void copy_data(struct commit *c, int src, int dst, const char *path)
         off_t hole = data < 0 ? -1 : lseek(src, data, SEEK_HOLE);
         if (hole < 0)
             die_errno("--commit %s: can't read %s", c->sd->dir, path);
-        /* holes stay holes: only the data is written */
-        for (off = data; off < hole;) {
-            size_t want = (size_t)(hole - off) < sizeof buf ? (size_t)(hole - off) : sizeof buf;
-            ssize_t n = pread(src, buf, want, off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                die_errno("--commit %s: can't read %s", c->sd->dir, path);
-            for (ssize_t w = 0; w < n;) {
-                ssize_t m = pwrite(dst, buf + w, (size_t)(n - w), off + w);
-                if (m < 0 && errno != EINTR)
-                    die_errno("--commit %s: can't write the new %s", c->sd->dir, path);
-                w += m > 0 ? m : 0;
-            }
-            off += n;
-        }
+        /* holes stay holes: only the data is copied */
+        copy_range(c, src, dst, data, hole, path);
+        off = hole;
     }
 }
 

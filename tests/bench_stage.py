@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """make bench, case "stage": the time of `bwrapper --commit DIR` against
-`cp -a` of the same upper layer onto a copy of the same project.
+`cp -a` of the same upper layer onto a copy of the same project, followed
+by `sync -f` of the copy: a commit is durable when it ends (it syncs the
+new contents before its journal decides it), so the yardstick is too.
+Everything is synced before each timed step, so neither pays for the
+other's writeback.
 
 Usage: bench_stage.py RUNS NAME SHELL_COMMAND
 Each round: a fresh project, SHELL_COMMAND run in it under --stage with
@@ -35,7 +39,10 @@ def main():
                            stderr=subprocess.DEVNULL)
             stage, = glob.glob(os.path.join(run, "bwrapper-stage-*"))
             shutil.copytree(proj, copy, symlinks=True)
-            cp.append(timed(["cp", "-a", os.path.join(stage, "upper") + "/.", copy]))
+            os.sync()
+            cp.append(timed(["sh", "-c", 'cp -a "$1"/. "$2" && sync -f "$2"', "cp",
+                             os.path.join(stage, "upper"), copy]))
+            os.sync()
             commit.append(timed([BWRAPPER, "--commit", stage]))
         finally:
             subprocess.run(["rm", "-rf", work], check=True)
