@@ -86,14 +86,21 @@ zpty -w z 'compadd() { if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; retu
 zpty -w z '_zc_done() { print -rl -- "" "<done>"; comppostfuncs=(_zc_done) }; comppostfuncs=(_zc_done)'
 # The bound only keeps a broken completion from hanging the suite: it is
 # far above what a loaded machine needs (compinit's first scan included).
+# A read may end inside a line: only whole lines are looked at, the rest
+# waits in buf for the next read.
 integer n=0 deadline
-local out l
+local out l buf=
 for line; do
     (( n++ ))
+    buf=
     zpty -w -n z $'\C-u'"$line"$'\t'
     (( deadline = SECONDS + 300 ))
     while (( SECONDS < deadline )); do
         if ! zpty -r -t z out; then sleep 0.01; continue; fi
+        buf+=$out
+        [[ $buf == *$'\n'* ]] || continue
+        out=${buf%$'\n'*}
+        buf=${buf##*$'\n'}
         for l in ${(f)out}; do
             l=${l%%$'\r'*}
             [[ $l == *'<done>'* ]] && continue 3
