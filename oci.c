@@ -9,7 +9,9 @@
 #define _GNU_SOURCE
 #include "oci.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,10 +126,33 @@ static const struct mount_rec *covering(const struct oci *o, const char *path)
 
 /* ---- describing: config.json ---- */
 
+/* A new mount at DEST hides the earlier ones at or below it, natively:
+ * they go.  A runtime would mount them all, and read one kept at /dev as
+ * a sign that /dev is the caller's (runc then makes no device nodes). */
+static void hide_below(struct oci *o, const char *dest)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < o->n_recs; i++) {
+        if (o->recs[i].mount == o->root_mount || !at_or_below(o->recs[i].dest, dest)) {
+            o->recs[kept++] = o->recs[i];
+            continue;
+        }
+        size_t k;
+        json_t *v;
+        json_array_foreach(o->mounts, k, v)
+            if (v == o->recs[i].mount) {
+                json_array_remove(o->mounts, k);
+                break;
+            }
+    }
+    o->n_recs = kept;
+}
+
 static json_t *add_mount(struct oci *o, const struct step *s, const char *dest, const char *type,
                          const char *source, enum cover cover)
 {
     const char *what = s ? s->option : "--dev";
+    hide_below(o, dest);
     json_t *m = json_object();
     json_object_set_new(m, "destination", text(what, dest));
     json_object_set_new(m, "type", json_string(type));
@@ -178,22 +203,31 @@ static const char *bundle_file_at(struct oci *o, const struct step *s, const cha
     return path;
 }
 
+/* Whether host mount M shows something at PATH (below M's destination),
+ * and then its mode in *MODE. */
+static bool shown_by(struct oci *o, const struct mount_rec *m, const char *path, mode_t *mode)
+{
+    for (size_t i = 0; i < m->n_host; i++) {
+        struct stat st;
+        const char *host = path_join(o->mem, m->host[i], path + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
+        if (stat(host, &st) == 0) {
+            *mode = st.st_mode;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Whether PATH exists inside as a directory: a host directory shown by a
  * mount, a mount point, or one the rootfs holds. */
 static bool dir_inside(struct oci *o, const char *path)
 {
     const struct mount_rec *m = covering(o, path);
+    mode_t mode;
     if (m && strcmp(m->dest, path) == 0)
         return true;
-    if (m && m->cover == COVER_HOST) {
-        for (size_t i = 0; i < m->n_host; i++) {
-            struct stat st;
-            const char *host = path_join(o->mem, m->host[i], path + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
-            if (stat(host, &st) == 0 && S_ISDIR(st.st_mode))
-                return true;
-        }
-        return false;
-    }
+    if (m && m->cover == COVER_HOST)
+        return shown_by(o, m, path, &mode) && S_ISDIR(mode);
     if (m)
         return false;
     if (strcmp(path, "/") == 0)
@@ -232,13 +266,121 @@ static bool has_option(json_t *m, const char *name)
  * directories below as one filesystem of its own. */
 static void recursive_options(const struct oci *o, json_t *m)
 {
+    struct stat st;
     if (o->kind == RT_RUNSC)
+        return;
+    /* nor do files: nothing is mounted below one (and crun takes the "r"
+     * forms on a directory only) */
+    if (stat(json_string_value(json_object_get(m, "source")), &st) == 0 && !S_ISDIR(st.st_mode))
         return;
     static const char *const flat[] = {"nosuid", "nodev", "ro"};
     static const char *const deep[] = {"rnosuid", "rnodev", "rro"};
     for (size_t i = 0; i < N_ELEMENTS(flat); i++)
         if (has_option(m, flat[i]) && !has_option(m, deep[i]))
             json_array_append_new(json_object_get(m, "options"), json_string(deep[i]));
+}
+
+/* A mount at / hides every step before it, natively: the description
+ * starts again from an empty root, the bundle's rootfs/ (which stands for
+ * the tmpfs bwrap's root is). */
+static void start_root_again(struct oci *o)
+{
+    json_array_clear(o->mounts);
+    json_decref(o->root_mount);
+    o->root_mount = NULL;
+    o->n_recs = 0;
+    o->n_links = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < o->n_files; i++)
+        if (strncmp(o->files[i].path, "rootfs/", 7) != 0 && strcmp(o->files[i].path, "rootfs") != 0)
+            o->files[kept++] = o->files[i];
+    o->n_files = kept;
+    o->root_readonly = o->plan->root_readonly;
+    /* crun opens rootfs/dev before any mount, even with no --dev */
+    add_file(o, FILE_DIR, "rootfs/dev", 0755, "--dev");
+}
+
+/* --tmpfs /: a new empty root, the bundle's rootfs/ with the tmpfs's mode. */
+static void describe_tmpfs_root(struct oci *o, const struct step *s)
+{
+    if (s->size)
+        die("%s: the root's size cannot be expressed in OCI (the root is the bundle's rootfs/ directory)", s->option);
+    start_root_again(o);
+    add_file(o, FILE_CHMOD, "rootfs", step_perms(s), s->option);
+}
+
+/* bwrap's options for a bind of step S. */
+static void bind_options(const struct oci *o, const struct step *s, json_t *m)
+{
+    add_options(m, (const char *const[]){"rbind", "nosuid", NULL});
+    if (!(s->flags & STEP_DEVICES))
+        add_options(m, (const char *const[]){"nodev", NULL});
+    add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
+    recursive_options(o, m);
+}
+
+static void show_host(struct oci *o, struct mount_rec *r, const char *src)
+{
+    r->host = talloc_array(o->mem, const char *, 1);
+    r->host[0] = src;
+    r->n_host = 1;
+}
+
+static void add_host_bind(struct oci *o, const struct step *s, const char *dest, const char *src)
+{
+    json_t *m = add_mount(o, s, dest, "bind", src, COVER_HOST);
+    show_host(o, &o->recs[o->n_recs - 1], src);
+    bind_options(o, s, m);
+}
+
+/* A bind at /.  No runtime takes a mount at / (crun refuses it, runc
+ * then makes device nodes in the host's /dev) nor pivots into the root it
+ * runs in (root.path "/"): the bundle's rootfs/ holds each entry of SRC
+ * instead, a symlink as itself and anything else bound in with the
+ * step's options.  rootfs/ itself stands in for SRC, so it is read-only:
+ * a write there would not reach SRC as natively.  The mount at / is
+ * described (root_mount, out of config.json) for the steps after it: what
+ * it shows, and that a mount point it lacks cannot be made. */
+static void describe_root_bind(struct oci *o, const struct step *s, const char *src)
+{
+    start_root_again(o);
+    o->root_readonly = true;
+    o->root_mount = json_pack("{s:s,s:s,s:o,s:[]}", "destination", "/", "type", "bind", "source", text(s->option, src),
+                              "options");
+    bind_options(o, s, o->root_mount);
+    o->recs = talloc_realloc(o->mem, o->recs, struct mount_rec, o->n_recs + 1);
+    o->recs[o->n_recs] = (struct mount_rec){.dest = "/", .mount = o->root_mount, .cover = COVER_HOST};
+    show_host(o, &o->recs[o->n_recs++], src);
+    struct dirent **names;
+    int n = scandir(src, &names, NULL, alphasort);
+    if (n < 0)
+        die_errno("%s: can't list %s", s->option, src);
+    for (int i = 0; i < n; i++) {
+        const char *name = talloc_strdup(o->mem, names[i]->d_name);
+        free(names[i]);
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        const char *host = path_join(o->mem, src, name), *dest = path_join(o->mem, "/", name);
+        json_decref(text(s->option, host));
+        char target[PATH_MAX];
+        ssize_t len = readlink(host, target, sizeof target - 1);
+        struct stat st;
+        if (len < 0) {
+            /* the mount point, as bwrap makes it (crun needs one) */
+            bool dir = stat(host, &st) == 0 && S_ISDIR(st.st_mode);
+            add_file(o, dir ? FILE_DIR : FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest), dir ? 0755 : 0444,
+                     s->option);
+            add_host_bind(o, s, dest, host);
+            continue;
+        }
+        target[len] = '\0';
+        const char *t = talloc_strdup(o->mem, target);
+        json_decref(text(s->option, t));
+        add_file(o, FILE_SYMLINK, talloc_asprintf(o->mem, "rootfs%s", dest), 0, s->option)->target = t;
+        o->links = talloc_realloc(o->mem, o->links, struct symlink_rec, o->n_links + 1);
+        o->links[o->n_links++] = (struct symlink_rec){.path = dest, .target = t};
+    }
+    free(names);
 }
 
 static void describe_bind(struct oci *o, const struct step *s, const char *dest)
@@ -255,20 +397,10 @@ static void describe_bind(struct oci *o, const struct step *s, const char *dest)
      * the root stays writable) but never looser. */
     if ((s->flags & STEP_EXPOSE) && covering(o, dest) == NULL)
         o->root_readonly = true;
-    json_t *m = add_mount(o, s, dest, "bind", src, COVER_HOST);
-    struct mount_rec *r = &o->recs[o->n_recs - 1];
-    r->host = talloc_array(o->mem, const char *, 1);
-    r->host[0] = src;
-    r->n_host = 1;
-    add_options(m, (const char *const[]){"rbind", "nosuid", NULL});
-    if (!(s->flags & STEP_DEVICES))
-        add_options(m, (const char *const[]){"nodev", NULL});
-    add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
-    recursive_options(o, m);
-    /* runsc takes a mount at / for the root and its options from
-     * root.readonly alone: without it a read-only / is writable */
-    if (o->kind == RT_RUNSC && strcmp(dest, "/") == 0)
-        o->root_readonly = (s->flags & STEP_RO) != 0;
+    if (strcmp(dest, "/") == 0)
+        describe_root_bind(o, s, src);
+    else
+        add_host_bind(o, s, dest, src);
 }
 
 static void describe_overlay(struct oci *o, const struct step *s, const char *dest)
@@ -473,6 +605,18 @@ static const char *resolve_parent(struct oci *o, const char *path)
     return path_join(o->mem, resolve(o, *norm ? norm : "/"), slash + 1);
 }
 
+/* Where a mount goes to come right after mount M: first of all after
+ * the root, which is not in mounts. */
+static size_t index_after(const struct oci *o, const json_t *m)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(o->mounts, i, v)
+        if (v == m)
+            return i + 1;
+    return 0;
+}
+
 /* Without a mount at /dev, runc and crun fill the container's /dev with
  * device nodes and replace /dev/ptmx: where a host bind shows /dev that
  * would be the host's /dev (--dev-bind / /).  A bind of that directory at
@@ -490,12 +634,7 @@ static void keep_runtime_out_of_host_dev(struct oci *o)
     if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
         die("%s: the runtime would make device nodes in %s on the host; add --dev /dev or --tmpfs /dev",
             json_string_value(json_object_get(m->mount, "destination")), host);
-    size_t i;
-    json_t *v;
-    json_array_foreach(o->mounts, i, v)
-        if (v == m->mount)
-            break;
-    json_array_insert_new(o->mounts, i + 1,
+    json_array_insert_new(o->mounts, index_after(o, m->mount),
                           json_pack("{s:s,s:s,s:s,s:o}", "destination", "/dev", "type", "bind", "source", host,
                                     "options", json_deep_copy(json_object_get(m->mount, "options"))));
 }
@@ -510,8 +649,20 @@ static void describe_step(struct oci *o, const struct step *s)
     bool mounts_here = s->kind == STEP_BIND || s->kind == STEP_BIND_DATA || s->kind == STEP_PROC ||
                        s->kind == STEP_DEV || s->kind == STEP_TMPFS || s->kind == STEP_MQUEUE ||
                        s->kind == STEP_OVERLAY;
-    if (mounts_here && covering(o, dest) == NULL)
+    if (mounts_here && strcmp(dest, "/") == 0 && s->kind != STEP_BIND) {
+        if (s->kind != STEP_TMPFS)
+            die("%s: OCI takes only a bind or a tmpfs (the bundle's rootfs/) as the root", s->option);
+        describe_tmpfs_root(o, s);
+        return;
+    }
+    const struct mount_rec *under = covering(o, dest);
+    mode_t mode;
+    if (mounts_here && under == NULL)
         add_parents(o, s, dest);
+    else if (mounts_here && under->cover == COVER_HOST && strcmp(under->dest, dest) != 0 &&
+             !shown_by(o, under, dest, &mode) && !(s->kind == STEP_BIND && (s->flags & STEP_TRY)))
+        die("%s: the runtime would create the mount point %s in the host directory mounted at %s, which OCI cannot "
+            "express", s->option, dest, under->dest);
     switch (s->kind) {
     case STEP_BIND:
         describe_bind(o, s, dest);
@@ -919,11 +1070,9 @@ static void describe_bundle(struct oci *o)
         die("labeling not supported on this system");
     refuse_inexpressible(o);
     resolve_ids(o);
-    o->root_readonly = p->root_readonly;
     o->config = json_object();
     o->mounts = json_array();
-    /* crun opens rootfs/dev before any mount, even with no --dev */
-    add_file(o, FILE_DIR, "rootfs/dev", 0755, "--dev");
+    start_root_again(o);
     for (size_t i = 0; i < p->n_steps; i++)
         describe_step(o, &p->steps[i]);
     /* runc and crun need a /proc in the sandbox (runc reads
@@ -998,6 +1147,9 @@ static void rebase_bundle(struct oci *o, const char *dir)
         for (size_t i = 0; i < o->n_files; i++)
             if (strncmp(o->files[i].path, "overlay-", 8) == 0)
                 die("%s: %s: overlay options cannot carry a path with ',', ':' or '='", o->files[i].option, dir);
+    /* absolute: containerd takes a relative root.path from its own
+     * bundle directory, not the one config.json is in */
+    json_object_set_new(json_object_get(o->config, "root"), "path", json_string(path_join(o->mem, dir, "rootfs")));
     size_t i;
     json_t *m;
     json_array_foreach(o->mounts, i, m) {
@@ -1036,12 +1188,7 @@ unsigned show_again(struct oci *o, const char *dir, const char *source)
         shown++;
         if (source == NULL)
             continue;
-        size_t k;
-        json_t *v;
-        json_array_foreach(o->mounts, k, v)
-            if (v == r->mount)
-                break;
-        json_array_insert_new(o->mounts, k + 1,
+        json_array_insert_new(o->mounts, index_after(o, r->mount),
                               json_pack("{s:o,s:s,s:o,s:o}", "destination", text("--runtime", inside), "type", "bind",
                                         "source", text("--runtime", source), "options",
                                         json_deep_copy(json_object_get(r->mount, "options"))));
@@ -1136,7 +1283,8 @@ int oci_run(const struct plan *p)
      * --runtime run on a small VM); run_bundle needs only the plan, the
      * ids and namespaces, and memory for its argv. */
     json_decref(o.config);
-    o.config = o.mounts = NULL;
+    json_decref(o.root_mount);
+    o.config = o.mounts = o.root_mount = NULL;
     o.files = NULL, o.n_files = 0;
     o.recs = NULL, o.n_recs = 0;
     o.links = NULL, o.n_links = 0;
