@@ -408,6 +408,27 @@ static void enter_own_mount_ns(const struct oci *o)
  * A process that shares the host's pid namespace (a sandbox without
  * --unshare-pid) can reach the runtime's /proc/PID/root, as it can ptrace
  * the user's processes: no sandbox keeps that one from the user. */
+/* The bundle directory where the sandbox may reach it: only where the
+ * runtime runs as the caller, rootless in bwrapper's user namespace, and
+ * the sandbox can already write all the caller can (sandbox_writes_as_
+ * caller).  A hook it put in the bundle would run as the same user, with
+ * no more than the sandbox has: nothing to gain.  It is removed (by fds,
+ * as an emitted one) when the run ends. */
+static const char *shared_bundle_dir(struct oci *o, void *mem, const char *const *bases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (bases[i] == NULL || access(bases[i], W_OK | X_OK) < 0)
+            continue;
+        enter_own_mount_ns(o);
+        char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", bases[i]);
+        if (mkdtemp(dir) == NULL)
+            die_errno("--runtime: can't make the bundle directory %s", dir);
+        made.dir_made = true;
+        return dir;
+    }
+    die("--runtime: no place for the bundle: none of $XDG_RUNTIME_DIR, /tmp, /dev/shm and /var/tmp is writable");
+}
+
 const char *make_private_dir(struct oci *o, void *mem)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -422,6 +443,8 @@ const char *make_private_dir(struct oci *o, void *mem)
             base = talloc_strdup(mem, real);
         free(real);
     }
+    if (base == NULL && o->own_userns && o->kind != RT_RUNSC && sandbox_writes_as_caller(o))
+        return shared_bundle_dir(o, mem, bases, N_ELEMENTS(bases));
     if (base == NULL)
         die("--runtime: no place for the bundle: each of $XDG_RUNTIME_DIR, /tmp, /dev/shm and /var/tmp is "
             "taken by a mount of the sandbox%s, or is not root's to keep in place; hide one of them, e.g. with "

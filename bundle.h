@@ -80,13 +80,16 @@ const char *path_join(void *mem, const char *dir, const char *rest);
 bool at_or_below(const char *a, const char *b);
 unsigned show_again(struct oci *o, const char *dir, const char *source);
 bool plan_uses(struct oci *o, const char *dir);
+/* Whether the sandbox can write all its user can: its root a writable
+ * bind of the host's /, no host files shown read-only. */
+bool sandbox_writes_as_caller(const struct oci *o);
 
 /* bundle.c */
 /* The bundle directory; die() removes an emitted one (remove_made; a
  * run's goes with bwrapper's mount namespace, see make_private_dir). */
 struct made_dir {
     const char *dir; /* the bundle directory */
-    bool dir_made;   /* --emit-oci made it: remove it too, not just its contents */
+    bool dir_made;   /* made on the host (--emit-oci, shared_bundle_dir): remove it too, not just its contents */
     int dir_fd;
 };
 extern struct made_dir made;
@@ -95,6 +98,8 @@ void remove_made(void);
 bool dir_is_empty(int dir_fd, const char *name);
 /* --emit-oci DIR, made if need be: an fd of it, which must be empty. */
 int open_empty_dir(const char *dir, bool *created);
+/* The directory for a --runtime run's bundle, in a private tmpfs (see
+ * there), or made on the host (dir_made) where that protects nothing. */
 const char *make_private_dir(struct oci *o, void *mem);
 
 #endif

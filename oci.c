@@ -1219,6 +1219,17 @@ bool plan_uses(struct oci *o, const char *dir)
     }
     return false;
 }
+bool sandbox_writes_as_caller(const struct oci *o)
+{
+    if (o->root_mount == NULL || strcmp(json_string_value(json_object_get(o->root_mount, "source")), "/") != 0 ||
+        !has_option(o->root_mount, "rw"))
+        return false;
+    for (size_t i = 0; i < o->n_recs; i++)
+        if (o->recs[i].cover == COVER_HOST && has_option(o->recs[i].mount, "ro"))
+            return false;
+    return true;
+}
+
 /* --emit-oci DIR as an absolute path, which need not exist yet. */
 static const char *emit_dir(void *mem, const char *arg)
 {
@@ -1265,13 +1276,16 @@ int oci_run(const struct plan *p)
 
     /* Only now is anything created; from here on die() removes an
      * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
-     * namespace, which goes with it. */
+     * namespace, which goes with it (or, where that protects nothing,
+     * removed as an emitted one: shared_bundle_dir). */
     if (p->emit_oci) {
         made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
         die_cleanup = remove_made;
     } else {
         made.dir = make_private_dir(&o, keep);
         made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (made.dir_made)
+            die_cleanup = remove_made;
     }
     if (made.dir_fd < 0)
         die_errno("%s", made.dir);
@@ -1296,7 +1310,10 @@ int oci_run(const struct plan *p)
         made.dir_fd = -1;
     } else {
         status = run_bundle(&o, exe_fd, exe);
-        close(made.dir_fd);
+        if (made.dir_made)
+            remove_made();
+        else
+            close(made.dir_fd);
         close(exe_fd);
     }
     die_cleanup = NULL;
