@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -33,6 +34,26 @@ extern char **environ;
 static const char *const runtime_names[] = {[RT_RUNC] = "runc", [RT_CRUN] = "crun", [RT_RUNSC] = "runsc"};
 
 /* ---- --runtime: finding it ---- */
+
+/* The fds a runtime is started with: FD[i] (when not -1) becomes its fd
+ * i; the rest of ours are close-on-exec.  Each FD[i] is above FDS_TOP. */
+#define FDS_TOP 9
+struct runtime_fds {
+    int fd[6];
+};
+
+/* An fd for struct runtime_fds: FD moved above FDS_TOP (closing it). */
+static int fd_for_runtime(int fd)
+{
+    if (fd < 0 || fd > FDS_TOP)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, FDS_TOP + 1);
+    if (high < 0)
+        die_errno("fcntl(F_DUPFD_CLOEXEC)");
+    close(fd);
+    return high;
+}
+
 
 /* Where root looks for a runtime named without a path: root's PATH may
  * come from anyone who can set an environment (sudo -E, a service file). */
@@ -71,13 +92,7 @@ int open_runtime(const char *path, uid_t uid)
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
         die_errno("--runtime %s", path);
-    /* fd 3 is for bwrapper's pid 1 (see spawn) */
-    if (fd <= 3) {
-        int above = fcntl(fd, F_DUPFD_CLOEXEC, 4);
-        close(fd);
-        if ((fd = above) < 0)
-            die_errno("--runtime %s", path);
-    }
+    fd = fd_for_runtime(fd);
     if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
         die("--runtime %s: not an executable file", path);
     if (st.st_mode & 022)
@@ -125,16 +140,15 @@ static void check_crun_cgroups(void)
 /* /dev/null, for the runtime's quiet runs */
 static int null_fd = -1;
 
-/* Run the runtime EXE_FD (not fd 3) with ARGV, with FD3 (if not -1) as
- * its fd 3.
+/* Run the runtime EXE_FD (above FDS_TOP) with ARGV and the fds FDS.
  *
  * vfork: the child only sets up its fds and execs.  fork would copy our
  * page tables (~0.6 ms on a small VM) and make each page either process
  * writes before the exec fault once more.  Until it execs, the child
  * shares our memory: it changes nothing of ours (fds and the signal mask
  * are its own) and fails with _exit, not die(), whose clean-up is ours. */
-static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset_t *old_mask, bool new_session,
-                   int fd3)
+static pid_t spawn(int exe_fd, const char *const *argv, const struct runtime_fds *fds, const sigset_t *old_mask,
+                   bool new_session)
 {
     pid_t pid = vfork();
     if (pid < 0)
@@ -142,10 +156,9 @@ static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset
     if (pid > 0)
         return pid;
     sigprocmask(SIG_SETMASK, old_mask, NULL);
-    if (quiet && (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0))
-        _exit(1);
-    if (fd3 >= 0 && (fd3 == 3 ? fcntl(3, F_SETFD, 0) : dup2(fd3, 3)) < 0)
-        _exit(1);
+    for (int i = 0; i < (int)N_ELEMENTS(fds->fd); i++)
+        if (fds->fd[i] >= 0 && dup2(fds->fd[i], i) < 0)
+            _exit(1);
     if (new_session && setsid() < 0) {
         warn("setsid: %s", strerror(errno));
         _exit(1);
@@ -155,6 +168,13 @@ static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset
     syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
     warn("--runtime: can't run %s: %s", argv[0], strerror(errno));
     _exit(1);
+}
+
+/* What a runtime is started with to run a command quietly (the probe,
+ * `delete`). */
+static struct runtime_fds quiet_fds(void)
+{
+    return (struct runtime_fds){{null_fd, null_fd, null_fd, -1, -1, -1}};
 }
 
 /* --die-with-parent: the signal our parent's death sends us, which
@@ -237,7 +257,8 @@ static const char *runsc_platform(void *mem, const struct oci *o, int exe_fd, co
     const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
                           rootless ? "--rootless" : "do", rootless ? "do" : "true", rootless ? "true" : NULL, NULL};
     int st_probe;
-    pid_t pid = spawn(exe_fd, argv, true, old_mask, false, -1);
+    struct runtime_fds quiet = quiet_fds();
+    pid_t pid = spawn(exe_fd, argv, &quiet, old_mask, false);
     chosen = waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0 ? "systrap"
                                                                                                     : "ptrace";
     if (dir_fd >= 0) {
@@ -297,7 +318,7 @@ static const char **runtime_argv(void *mem, const struct oci *o, const char *exe
         v[n++] = made.dir;
         if (o->init) {
             v[n++] = "--preserve-fds";
-            v[n++] = "1";
+            v[n++] = act == ACT_RUN ? "3" : "1"; /* see report_start_fds */
         }
     }
     if (act == ACT_START) {
@@ -410,6 +431,109 @@ static int relay_container(struct oci *o, int console, const sigset_t *set)
     return timeout.expired ? 124 : exit_status(st);
 }
 
+/* How a runtime's failure before the command starts is told apart from
+ * the command's (both end the runtime with status 1), under bwrapper's
+ * pid 1 (runc and crun, without --pty): the runtime writes its messages
+ * to a file of ours (its fd 2), and pid 1 gets our stderr for the
+ * command (fd 4) and says it started (one byte to the pipe at fd 5). */
+enum { INIT_STDERR = 4, INIT_STARTED = 5 };
+
+/* Set up FDS for that; the pipe's end that hears the start, or -1 where
+ * it cannot be (our stderr is closed). */
+static int report_start_fds(struct runtime_fds *fds)
+{
+    int pipe_fds[2];
+    int messages = memfd_create("runtime-messages", MFD_CLOEXEC);
+    int stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, FDS_TOP + 1);
+    if (messages < 0 || stderr_copy < 0 || pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+        if (messages >= 0)
+            close(messages);
+        if (stderr_copy >= 0)
+            close(stderr_copy);
+        return -1;
+    }
+    fds->fd[2] = fd_for_runtime(messages);
+    fds->fd[INIT_STDERR] = stderr_copy;
+    fds->fd[INIT_STARTED] = fd_for_runtime(pipe_fds[1]);
+    return fd_for_runtime(pipe_fds[0]);
+}
+
+/* The runtime's message: the last line it wrote but its warnings, runc's
+ * logrus form (time=... level=error msg="...") reduced to the text. */
+static const char *runtime_message(void *mem, char *text)
+{
+    const char *last = NULL;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        if (strstr(line, "level=warning") == NULL && *line)
+            last = line;
+    const char *msg = last ? strstr(last, "msg=\"") : NULL;
+    if (msg == NULL)
+        return last;
+    char *out = talloc_strdup(mem, msg + 5), *w = out;
+    for (const char *c = msg + 5; *c && *c != '"'; c++)
+        *w++ = *c == '\\' && c[1] ? *++c : *c;
+    *w = '\0';
+    return out;
+}
+
+/* Whether MSG names PATH: whole, or (crun's way) without its leading
+ * slash, quoted. */
+static bool names_path(const char *msg, const char *path)
+{
+    size_t len = strlen(path);
+    for (const char *at = strstr(msg, path + 1); at; at = strstr(at + 1, path + 1)) {
+        bool whole = at > msg && at[-1] == '/' && (at - 1 == msg || at[-2] != '/');
+        bool quoted = at > msg && strchr("\"'`", at[-1]);
+        if ((whole || quoted) && (at[len - 1] == '\0' || strchr("\"'`: ", at[len - 1])))
+            return true;
+    }
+    return false;
+}
+
+/* The step of the plan most likely at fault for MSG: the one whose
+ * destination or source it names (the longest such path), or NULL. */
+static const char *step_named_in(const struct plan *p, const char *msg)
+{
+    const char *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const char *paths[] = {p->steps[i].dest, p->steps[i].src};
+        for (size_t k = 0; k < N_ELEMENTS(paths); k++) {
+            size_t len = paths[k] ? strlen(paths[k]) : 0;
+            if (len > 1 && len > best_len && *paths[k] == '/' && names_path(msg, paths[k])) {
+                best = p->steps[i].option;
+                best_len = len;
+            }
+        }
+    }
+    return best;
+}
+
+/* After the runtime: what it wrote goes to our stderr as it is if the
+ * command started, else one line naming the runtime and the step most
+ * likely at fault, with the runtime's message after it. */
+static void report_start(struct oci *o, int messages, int started)
+{
+    char byte;
+    bool did_start = read(started, &byte, 1) == 1;
+    close(started);
+    char *text = lseek(messages, 0, SEEK_SET) == 0 ? read_fd_all(o->mem, messages, NULL) : NULL;
+    close(messages);
+    if (text == NULL || *text == '\0')
+        return;
+    if (did_start) {
+        (void)write_all(2, text, strlen(text));
+        return;
+    }
+    const char *msg = runtime_message(o->mem, text);
+    if (msg == NULL)
+        return;
+    const char *step = step_named_in(o->plan, msg);
+    warn("--runtime %s: the sandbox could not be set up%s%s: %s", runtime_names[o->kind],
+         step ? ", most likely at " : " (no step of the plan is named in the runtime's message)", step ? step : "",
+         msg);
+}
+
 int run_bundle(struct oci *o, int exe_fd, const char *exe)
 {
     const struct plan *p = o->plan;
@@ -450,14 +574,20 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
         if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
             die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
     }
-    int init_fd = -1;
-    if (o->init && (init_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
+    struct runtime_fds fds = {{-1, -1, -1, -1, -1, -1}};
+    int started = -1;
+    if (o->init && (fds.fd[3] = fd_for_runtime(open("/proc/self/exe", O_RDONLY | O_CLOEXEC))) < 0)
         die_errno("can't open /proc/self/exe");
-    pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, p->pty ? ACT_START : ACT_RUN),
-                      false, &old, p->new_session && !p->pty, init_fd);
-    if (init_fd >= 0)
-        close(init_fd);
+    if (o->init && !p->pty)
+        started = report_start_fds(&fds);
+    pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, p->pty ? ACT_START : ACT_RUN), &fds,
+                      &old, p->new_session && !p->pty);
+    for (size_t i = 3; i < N_ELEMENTS(fds.fd); i++)
+        if (fds.fd[i] >= 0)
+            close(fds.fd[i]);
     int status = wait_runtime(p, pid, &set);
+    if (started >= 0)
+        report_start(o, fds.fd[2], started);
     if (p->pty && status == 0)
         status = relay_container(o, console, &set);
     if (console >= 0)
@@ -466,8 +596,8 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
      * leaves its container's state behind. */
     if (!dir_is_empty(made.dir_fd, "state")) {
         int st_del;
-        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, ACT_DELETE), true, &old, false,
-                          -1);
+        struct runtime_fds quiet = quiet_fds();
+        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, ACT_DELETE), &quiet, &old, false);
         while (waitpid(del, &st_del, 0) < 0 && errno == EINTR)
             ;
     }
@@ -476,6 +606,14 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
 void oci_init(char *const *argv)
 {
     close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
+    /* the runtime is done: say so, and give the command our caller's
+     * stderr (see report_start_fds; absent with --pty) */
+    if (fcntl(INIT_STARTED, F_GETFD) >= 0) {
+        (void)write_all(INIT_STARTED, "", 1);
+        close(INIT_STARTED);
+    }
+    if (fcntl(INIT_STDERR, F_GETFD) >= 0 && (dup2(INIT_STDERR, 2) < 0 || close(INIT_STDERR) < 0))
+        die_errno("--oci-init: fd %d", INIT_STDERR);
     /* The command runs as our uid: dumpable, we would be its to ptrace
      * and to write into through /proc/1/mem, outside its --rlimit (which
      * the runtime set on us, pid 1, before the command inherits it).  The
