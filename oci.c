@@ -368,9 +368,14 @@ static void describe_root_bind(struct oci *o, const struct step *s, const char *
         if (len < 0) {
             /* the mount point, as bwrap makes it (crun needs one) */
             bool dir = stat(host, &st) == 0 && S_ISDIR(st.st_mode);
-            add_file(o, dir ? FILE_DIR : FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest), dir ? 0755 : 0444,
-                     s->option);
-            add_host_bind(o, s, dest, host);
+            bool readable = access(host, dir ? R_OK | X_OK : R_OK) == 0;
+            add_file(o, dir ? FILE_DIR : FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest),
+                     readable ? (dir ? 0755 : 0444) : st.st_mode & 0777, s->option);
+            /* A rootless crun cannot bind what its user cannot open (/root,
+             * /lost+found), nor could the sandbox look inside: the empty
+             * mount point, in the read-only root, stands in for it. */
+            if (readable)
+                add_host_bind(o, s, dest, host);
             continue;
         }
         target[len] = '\0';
@@ -639,6 +644,23 @@ static void keep_runtime_out_of_host_dev(struct oci *o)
                                     "options", json_deep_copy(json_object_get(m->mount, "options"))));
 }
 
+/* crun opens /dev/null inside for each of the command's stdin, stdout
+ * and stderr that is /dev/null outside: where /dev shows the host's
+ * without devices (nodev: --ro-bind / /), that fails and nothing runs.
+ * /dev/null alone is bound with devices allowed: it gives no access. */
+static void let_crun_open_dev_null(struct oci *o)
+{
+    const struct mount_rec *m = covering(o, "/dev/null");
+    if (o->kind != RT_CRUN || m == NULL || m->cover != COVER_HOST || m->n_host == 0 || !has_option(m->mount, "nodev"))
+        return;
+    const char *host = path_join(o->mem, m->host[0], "/dev/null" + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
+    struct stat st;
+    if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
+        return;
+    json_array_append_new(o->mounts, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", "/dev/null", "type", "bind",
+                                               "source", host, "options", "bind", "nosuid"));
+}
+
 static void describe_step(struct oci *o, const struct step *s)
 {
     const char *dest = s->kind == STEP_SYMLINK ? resolve_parent(o, s->dest) : resolve(o, s->dest);
@@ -798,6 +820,11 @@ static void resolve_ids(struct oci *o)
     if (!in_userns && o->gid != o->real_gid)
         die("Specifying --gid requires --unshare-user or --userns");
     o->caps = caps_requested(p, o->real_uid == 0, in_userns, &o->caps_inheritable);
+    /* rootless runc wants the sandbox's uid and gid 0 mapped (for its own
+     * set-up), and only one id can be: the caller's */
+    if (o->userns && o->kind == RT_RUNC && (o->uid != 0 || o->gid != 0))
+        die("%s: runc needs ids 0 mapped in the sandbox's user namespace, where only yours is; use --runtime crun",
+            o->uid != 0 ? "--uid" : "--gid");
     if (o->kind == RT_RUNSC) {
         /* gVisor (as in Debian 12) knows capabilities up to
          * CAP_AUDIT_READ and refuses the spec if it names a later one:
@@ -1085,6 +1112,7 @@ static void describe_bundle(struct oci *o)
         describe_proc(o, &proc, "/proc");
     }
     keep_runtime_out_of_host_dev(o);
+    let_crun_open_dev_null(o);
     describe_users(o);
 
     json_t *c = o->config;

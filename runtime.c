@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -306,6 +307,9 @@ static const char **runtime_argv(void *mem, const struct oci *o, const char *exe
         v[n++] = "--ignore-cgroups";
         v[n++] = talloc_asprintf(mem, "--platform=%s", platform);
         v[n++] = (o->ns & NS_NET) ? "--network=none" : "--network=host";
+        /* gVisor takes CAP_NET_RAW away unless told */
+        if (o->caps & ((uint64_t)1 << CAP_NET_RAW))
+            v[n++] = "--net-raw";
     }
     for (size_t i = 0; i < p->n_runtime_flags; i++)
         v[n++] = p->runtime_flags[i];
