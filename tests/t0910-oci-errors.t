@@ -270,6 +270,35 @@ test_expect_success RUNC 'with every place for the bundle taken by a mount of th
     grep "no place for the bundle" err && nothing_left
 '
 
+test_expect_success USER,RUNC 'rootless, a sandbox that can write all the caller can runs with every private place taken' '
+    "$BWRAPPER" --runtime runc --dev-bind / / --cap-add CAP_SYS_ADMIN sh -c "echo ran" >out &&
+    echo ran >expect && test_cmp expect out && nothing_left
+'
+
+test_expect_success RUNSC 'runsc as root still refuses to start with every place for the bundle taken' '
+    test_must_fail "$BWRAPPER" --runtime runsc --bind / / --bind "$XDG_RUNTIME_DIR" "$XDG_RUNTIME_DIR" \
+        --bind /tmp /tmp --bind /dev/shm /dev/shm --bind /var/tmp /var/tmp true 2>err &&
+    test_line_count = 1 err && grep "no place for the bundle" err && nothing_left
+'
+
+# A runtime failing before the command starts (runc and crun, rootless,
+# cannot mount an mqueue outside a new ipc namespace) is one line naming
+# it and the step, then the runtime's own message.
+for rt in runc crun; do
+    prereq=$(echo $rt | tr a-z A-Z)
+    test_expect_success $prereq "$rt failing before the command starts: one line naming it and the step at fault" "
+        test_must_fail \"\$BWRAPPER\" --runtime $rt \$ROOT_ARGS --mqueue /mq true 2>err &&
+        test_line_count = 1 err &&
+        grep '^bwrapper: --runtime $rt: the sandbox could not be set up, most likely at --mqueue /mq: .*mq' err &&
+        nothing_left
+    "
+    test_expect_success $prereq "$rt: the command's own stderr passes through as it is" "
+        test_expect_code 3 \"\$BWRAPPER\" --runtime $rt \$ROOT_ARGS --unshare-pid sh -c 'echo to-stderr >&2; exit 3' 2>err &&
+        echo to-stderr >expect && grep -v 'level=warning' err >err.command && test_cmp expect err.command &&
+        nothing_left
+    "
+done
+
 for opt in "--timeout 5" --die-with-parent --new-session "--runtime-flag --debug"; do
     test_expect_success "--emit-oci refuses $opt: bwrapper does it around a runtime it runs" "
         test_must_fail \"\$BWRAPPER\" --emit-oci emitted \$ROOT_ARGS $opt true 2>err &&
