@@ -681,7 +681,7 @@ static void describe_step(struct oci *o, const struct step *s)
     mode_t mode;
     if (mounts_here && under == NULL)
         add_parents(o, s, dest);
-    else if (mounts_here && under->cover == COVER_HOST && strcmp(under->dest, dest) != 0 &&
+    else if (mounts_here && under->cover == COVER_HOST && under->n_host > 0 && strcmp(under->dest, dest) != 0 &&
              !shown_by(o, under, dest, &mode) && !(s->kind == STEP_BIND && (s->flags & STEP_TRY)))
         die("%s: the runtime would create the mount point %s in the host directory mounted at %s, which OCI cannot "
             "express", s->option, dest, under->dest);

@@ -47,6 +47,23 @@ test_expect_success 'a file written into a host directory cannot be expressed' '
     test ! -e hostdir/f
 '
 
+test_expect_success 'a mount point the runtime would make in a host directory cannot be expressed' '
+    refused "--tmpfs /usr/bwrapper-no-such-dir" --tmpfs /usr/bwrapper-no-such-dir &&
+    test ! -e /usr/bwrapper-no-such-dir
+'
+
+test_expect_success 'a mount at / other than a bind or a tmpfs, and a size for --tmpfs /, are refused by name' '
+    refused "--proc /" --proc / &&
+    refused "--tmpfs /" --size 4096 --tmpfs /
+'
+
+test_expect_success 'a bind at / takes the place of every step before it, as natively' '
+    "$BWRAPPER" --emit-oci emitted --tmpfs /x --dir /y --ro-bind / / true &&
+    ! grep "\"/x\"" emitted/config.json && test ! -e emitted/rootfs/y &&
+    grep -q "\"destination\": \"/usr\"" emitted/config.json && test -L emitted/rootfs/bin &&
+    rm -rf emitted
+'
+
 test_expect_success '--emit-oci refuses a directory that is not empty, and leaves it alone' '
     mkdir full && echo keep >full/file &&
     test_must_fail "$BWRAPPER" --emit-oci full $ROOT_ARGS true 2>err &&
