@@ -11,8 +11,8 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,9 +365,11 @@ static void describe_root_bind(struct oci *o, const struct step *s, const char *
         char target[PATH_MAX];
         ssize_t len = readlink(host, target, sizeof target - 1);
         struct stat st;
+        if (len < 0 && stat(host, &st) < 0)
+            continue; /* gone since the listing */
         if (len < 0) {
             /* the mount point, as bwrap makes it (crun needs one) */
-            bool dir = stat(host, &st) == 0 && S_ISDIR(st.st_mode);
+            bool dir = S_ISDIR(st.st_mode);
             bool readable = access(host, dir ? R_OK | X_OK : R_OK) == 0;
             add_file(o, dir ? FILE_DIR : FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest),
                      readable ? (dir ? 0755 : 0444) : st.st_mode & 0777, s->option);
@@ -610,8 +612,8 @@ static const char *resolve_parent(struct oci *o, const char *path)
     return path_join(o->mem, resolve(o, *norm ? norm : "/"), slash + 1);
 }
 
-/* Where a mount goes to come right after mount M: first of all after
- * the root, which is not in mounts. */
+/* The index in mounts right after mount M; 0 for the root's, which is
+ * not in mounts. */
 static size_t index_after(const struct oci *o, const json_t *m)
 {
     size_t i;
@@ -1247,6 +1249,7 @@ bool plan_uses(struct oci *o, const char *dir)
     }
     return false;
 }
+
 bool sandbox_writes_as_caller(const struct oci *o)
 {
     if (o->root_mount == NULL || strcmp(json_string_value(json_object_get(o->root_mount, "source")), "/") != 0 ||
