@@ -337,6 +337,70 @@ int open_empty_dir(const char *dir, bool *created)
         die("--emit-oci %s: the directory is not empty; give a new or empty one", dir);
     return fd;
 }
+/* The places inside where a bind of the plan shows host directory DIR,
+ * as the top mount there.  With SOURCE, bind SOURCE at each of them, with
+ * the options of the bind showing DIR, right after it: what the sandbox
+ * sees there is then SOURCE, whatever bwrapper mounted on DIR in its own
+ * namespace.  Overlays never show what is mounted below a layer. */
+static unsigned show_again(struct oci *o, const char *dir, const char *source)
+{
+    unsigned shown = 0;
+    for (size_t i = 0; i < o->n_recs; i++) {
+        const struct mount_rec *r = &o->recs[i];
+        if (r->n_host == 0 || strcmp(json_string_value(json_object_get(r->mount, "type")), "bind") != 0 ||
+            !at_or_below(dir, r->host[0]))
+            continue;
+        const char *inside = path_join(o->mem, r->dest, dir + (strcmp(r->host[0], "/") == 0 ? 0 : strlen(r->host[0])));
+        if (covering(o, inside) != r)
+            continue;
+        shown++;
+        if (source == NULL)
+            continue;
+        json_array_insert_new(o->mounts, index_after(o, r->mount),
+                              json_pack("{s:o,s:s,s:o,s:o}", "destination", text("--runtime", inside), "type", "bind",
+                                        "source", text("--runtime", source), "options",
+                                        json_deep_copy(json_object_get(r->mount, "options"))));
+    }
+    return shown;
+}
+
+/* Whether a mount of the plan takes a host path at or below DIR: the
+ * runtime must find it there, not under the bundle's tmpfs. */
+static bool plan_uses(struct oci *o, const char *dir)
+{
+    for (size_t i = 0; i < o->n_recs; i++) {
+        json_t *m = o->recs[i].mount;
+        const char *src = json_string_value(json_object_get(m, "source"));
+        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src == '/' &&
+            at_or_below(src, dir))
+            return true;
+        for (size_t k = 0; k < o->recs[i].n_host; k++)
+            if (at_or_below(o->recs[i].host[k], dir))
+                return true;
+        size_t n;
+        json_t *v;
+        json_array_foreach(json_object_get(m, "options"), n, v) {
+            const char *eq = strchr(json_string_value(v), '=');
+            if (strncmp(json_string_value(v), "workdir=", 8) == 0 && at_or_below(eq + 1, dir))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Whether the sandbox can write all its user can: its root a writable
+ * bind of the host's /, no host files shown read-only. */
+static bool sandbox_writes_as_caller(const struct oci *o)
+{
+    if (o->root_mount == NULL || strcmp(json_string_value(json_object_get(o->root_mount, "source")), "/") != 0 ||
+        !has_option(o->root_mount, "rw"))
+        return false;
+    for (size_t i = 0; i < o->n_recs; i++)
+        if (o->recs[i].cover == COVER_HOST && has_option(o->recs[i].mount, "ro"))
+            return false;
+    return true;
+}
+
 /* Whether no one but root can rename DIR (a real path) or a directory
  * above it: each one above is root's and writable by root alone.  A tmpfs
  * mounted there stays there; one mounted on a directory of the caller's

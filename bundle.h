@@ -78,11 +78,12 @@ json_t *text(const char *what, const char *s);
 const char *path_join(void *mem, const char *dir, const char *rest);
 /* Whether A is B or below it. */
 bool at_or_below(const char *a, const char *b);
-unsigned show_again(struct oci *o, const char *dir, const char *source);
-bool plan_uses(struct oci *o, const char *dir);
-/* Whether the sandbox can write all its user can: its root a writable
- * bind of the host's /, no host files shown read-only. */
-bool sandbox_writes_as_caller(const struct oci *o);
+/* The last mount at or above PATH, or NULL: what the command sees there. */
+const struct mount_rec *covering(const struct oci *o, const char *path);
+/* Whether mount M has option NAME. */
+bool has_option(json_t *m, const char *name);
+/* The index in mounts right after mount M (0 for the root's). */
+size_t index_after(const struct oci *o, const json_t *m);
 
 /* bundle.c */
 /* The bundle directory; die() removes an emitted one (remove_made; a

@@ -116,7 +116,7 @@ static const char *resolve(struct oci *o, const char *path)
 
 /* The last mount at or above PATH, or NULL: what the command will see
  * there. */
-static const struct mount_rec *covering(const struct oci *o, const char *path)
+const struct mount_rec *covering(const struct oci *o, const char *path)
 {
     for (size_t i = o->n_recs; i-- > 0;)
         if (at_or_below(path, o->recs[i].dest))
@@ -250,7 +250,7 @@ static const char *realpath_of(struct oci *o, const struct step *s, const char *
     return r;
 }
 
-static bool has_option(json_t *m, const char *name)
+bool has_option(json_t *m, const char *name)
 {
     size_t i;
     json_t *v;
@@ -614,7 +614,7 @@ static const char *resolve_parent(struct oci *o, const char *path)
 
 /* The index in mounts right after mount M; 0 for the root's, which is
  * not in mounts. */
-static size_t index_after(const struct oci *o, const json_t *m)
+size_t index_after(const struct oci *o, const json_t *m)
 {
     size_t i;
     json_t *v;
@@ -1197,68 +1197,6 @@ static void rebase_bundle(struct oci *o, const char *dir)
                                                                         opt, dir, eq + 1)));
         }
     }
-}
-
-/* The places inside where a bind of the plan shows host directory DIR,
- * as the top mount there.  With SOURCE, bind SOURCE at each of them, with
- * the options of the bind showing DIR, right after it: what the sandbox
- * sees there is then SOURCE, whatever bwrapper mounted on DIR in its own
- * namespace.  Overlays never show what is mounted below a layer. */
-unsigned show_again(struct oci *o, const char *dir, const char *source)
-{
-    unsigned shown = 0;
-    for (size_t i = 0; i < o->n_recs; i++) {
-        const struct mount_rec *r = &o->recs[i];
-        if (r->n_host == 0 || strcmp(json_string_value(json_object_get(r->mount, "type")), "bind") != 0 ||
-            !at_or_below(dir, r->host[0]))
-            continue;
-        const char *inside = path_join(o->mem, r->dest, dir + (strcmp(r->host[0], "/") == 0 ? 0 : strlen(r->host[0])));
-        if (covering(o, inside) != r)
-            continue;
-        shown++;
-        if (source == NULL)
-            continue;
-        json_array_insert_new(o->mounts, index_after(o, r->mount),
-                              json_pack("{s:o,s:s,s:o,s:o}", "destination", text("--runtime", inside), "type", "bind",
-                                        "source", text("--runtime", source), "options",
-                                        json_deep_copy(json_object_get(r->mount, "options"))));
-    }
-    return shown;
-}
-
-/* Whether a mount of the plan takes a host path at or below DIR: the
- * runtime must find it there, not under the bundle's tmpfs. */
-bool plan_uses(struct oci *o, const char *dir)
-{
-    for (size_t i = 0; i < o->n_recs; i++) {
-        json_t *m = o->recs[i].mount;
-        const char *src = json_string_value(json_object_get(m, "source"));
-        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src == '/' &&
-            at_or_below(src, dir))
-            return true;
-        for (size_t k = 0; k < o->recs[i].n_host; k++)
-            if (at_or_below(o->recs[i].host[k], dir))
-                return true;
-        size_t n;
-        json_t *v;
-        json_array_foreach(json_object_get(m, "options"), n, v) {
-            const char *eq = strchr(json_string_value(v), '=');
-            if (strncmp(json_string_value(v), "workdir=", 8) == 0 && at_or_below(eq + 1, dir))
-                return true;
-        }
-    }
-    return false;
-}
-
-bool sandbox_writes_as_caller(const struct oci *o)
-{
-    if (o->root_mount == NULL || strcmp(json_string_value(json_object_get(o->root_mount, "source")), "/") != 0 ||
-        !has_option(o->root_mount, "rw"))
-        return false;
-    for (size_t i = 0; i < o->n_recs; i++)
-        if (o->recs[i].cover == COVER_HOST && has_option(o->recs[i].mount, "ro"))
-            return false;
-    return true;
 }
 
 /* --emit-oci DIR as an absolute path, which need not exist yet. */
