@@ -55,7 +55,6 @@ static int fd_for_runtime(int fd)
     return high;
 }
 
-
 /* Where root looks for a runtime named without a path: root's PATH may
  * come from anyone who can set an environment (sudo -E, a service file). */
 static const char *const trusted_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
@@ -442,22 +441,31 @@ static int relay_container(struct oci *o, int console, const sigset_t *set)
  * command (fd 4) and says it started (one byte to the pipe at fd 5). */
 enum { INIT_STDERR = 4, INIT_STARTED = 5 };
 
+/* An fd of /dev/null above FDS_TOP, for FDS to take and close. */
+static int null_copy(void)
+{
+    int fd = fcntl(null_fd, F_DUPFD_CLOEXEC, FDS_TOP + 1);
+    if (fd < 0)
+        die_errno("fcntl(F_DUPFD_CLOEXEC)");
+    return fd;
+}
+
 /* Set up FDS for that; the pipe's end that hears the start, or -1 where
- * it cannot be (our stderr is closed). */
+ * it cannot be: then the runtime writes to our stderr as it is, and
+ * pid 1 finds /dev/null at fd 5 (and at fd 4 if our stderr is closed). */
 static int report_start_fds(struct runtime_fds *fds)
 {
-    int pipe_fds[2];
+    int pipe_fds[2] = {-1, -1};
     int messages = memfd_create("runtime-messages", MFD_CLOEXEC);
     int stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, FDS_TOP + 1);
+    fds->fd[INIT_STDERR] = stderr_copy >= 0 ? stderr_copy : null_copy();
     if (messages < 0 || stderr_copy < 0 || pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
         if (messages >= 0)
             close(messages);
-        if (stderr_copy >= 0)
-            close(stderr_copy);
+        fds->fd[INIT_STARTED] = null_copy();
         return -1;
     }
     fds->fd[2] = fd_for_runtime(messages);
-    fds->fd[INIT_STDERR] = stderr_copy;
     fds->fd[INIT_STARTED] = fd_for_runtime(pipe_fds[1]);
     return fd_for_runtime(pipe_fds[0]);
 }
@@ -565,7 +573,7 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
     if (mkdirat(made.dir_fd, "state", 0700) < 0)
         die_errno("%s/state: can't create the runtime's state directory", made.dir);
     const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
-    if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+    if ((null_fd = fd_for_runtime(open("/dev/null", O_RDWR | O_CLOEXEC))) < 0)
         die_errno("/dev/null");
     const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, o, exe_fd, exe, state, &old) : NULL;
     const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
