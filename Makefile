@@ -29,7 +29,7 @@ LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
-SRCS := bwrapper.c plan.c run.c oci.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c landlock.c guarantees.c stage.c changes.c commit.c
+SRCS := bwrapper.c plan.c run.c oci.c bundle.c runtime.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c landlock.c guarantees.c stage.c changes.c commit.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/seccomp-default.o
 # The build-time generator: seccomp.c's code, run here on the default
 # profile, writes its program as C (seccomp-gen.c says why).  It is built
@@ -42,7 +42,7 @@ GEN_OBJS := $(BUILD)/seccomp-gen.o $(BUILD)/seccomp.o $(BUILD)/caps.o $(BUILD)/u
 # tools, shells); `make deps` installs only the missing ones.
 DEB_BUILD := gcc make pkg-config libtalloc-dev libcap-dev libseccomp-dev libjansson-dev
 DEB_TEST := bubblewrap perl sharness strace python3-seccomp python3-jsonschema util-linux iproute2 procps passwd \
-            bash-completion zsh fish runc crun runsc golang-github-opencontainers-specs-dev
+            bash-completion zsh fish runc crun runsc containerd golang-github-opencontainers-specs-dev
 DEB_BENCH := hyperfine
 # libFuzzer (make fuzz): clang-14's runtime is in libclang-rt-14-dev.
 DEB_FUZZ := clang libclang-rt-14-dev

@@ -4,104 +4,37 @@
  * Two stages, as the native executor has parse and build: describe_bundle
  * turns the plan into config.json (a jansson tree) plus a list of files to
  * create, checking that OCI can express every step; only then does
- * write_bundle create anything.  So an option OCI cannot express fails
- * before a directory exists. */
+ * write_bundle (bundle.c) create anything.  So an option OCI cannot
+ * express fails before a directory exists.  runtime.c runs the bundle. */
 #define _GNU_SOURCE
 #include "oci.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
-#include <linux/magic.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
-#include <sys/prctl.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/statfs.h>
-#include <sys/un.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <talloc.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "caps.h"
 #include "pty.h"
+#include "runtime.h"
 #include "seccomp.h"
 #include "util.h"
 
 extern char **environ;
 
-enum runtime_kind { RT_RUNC, RT_CRUN, RT_RUNSC };
-static const char *const runtime_names[] = {[RT_RUNC] = "runc", [RT_CRUN] = "crun", [RT_RUNSC] = "runsc"};
-
-/* A file the bundle needs, relative to the bundle directory. */
-enum file_kind { FILE_DIR, FILE_DATA, FILE_SYMLINK, FILE_CHMOD };
-struct bundle_file {
-    enum file_kind kind;
-    const char *path;   /* "rootfs/etc/passwd", "files/3" */
-    const char *target; /* symlink target */
-    const char *data;   /* file contents */
-    size_t len;
-    mode_t mode;
-    const char *option; /* the step it comes from, for errors */
-};
-
-/* What covers a path inside: a mount of host files (bind, overlay), or a
- * new filesystem (tmpfs, proc, a bundle file bound in). */
-enum cover { COVER_HOST, COVER_NEW };
-struct mount_rec {
-    const char *dest;
-    json_t *mount;             /* its entry in config.json's mounts */
-    enum cover cover;
-    const char **host;         /* COVER_HOST: host directories shown at dest, top first */
-    size_t n_host;
-    const char *bundle_path;   /* a bundle file bound in ("files/3"), or NULL */
-};
-
-struct symlink_rec {
-    const char *path, *target;
-};
-
-struct oci {
-    void *mem;
-    const struct plan *plan;
-    enum runtime_kind kind;
-    unsigned ns;           /* NS_* as resolved */
-    bool userns;           /* a user namespace in the spec, with id mappings */
-    uid_t real_uid, uid;   /* the caller's, and the command's */
-    gid_t real_gid, gid;
-    bool own_userns;       /* the runtime runs in a user namespace of bwrapper's (see make_private_dir) */
-    uint64_t caps;
-    bool caps_inheritable;
-
-    json_t *config, *mounts;
-    struct bundle_file *files;
-    size_t n_files;
-    struct mount_rec *recs;
-    size_t n_recs;
-    struct symlink_rec *links;
-    size_t n_links;
-    unsigned n_bundle_files; /* files/N, overlay-N */
-    bool root_readonly;
-    bool init; /* the command runs under bwrapper's pid 1 (oci_init) */
-};
-
 /* ---- strings ---- */
 
 /* JSON holds only UTF-8; a path that is not cannot be in config.json. */
-static json_t *text(const char *what, const char *s)
+json_t *text(const char *what, const char *s)
 {
     json_t *j = json_string(s);
     if (j == NULL)
@@ -123,7 +56,7 @@ static void add_text(json_t *array, const char *what, const char *s)
 
 /* DIR and REST (relative, or "/..." as cut from a longer path) joined
  * with one slash between: "/" and "/tmp" make "/tmp", not "//tmp". */
-static const char *path_join(void *mem, const char *dir, const char *rest)
+const char *path_join(void *mem, const char *dir, const char *rest)
 {
     if (*rest == '\0')
         return talloc_strdup(mem, dir);
@@ -153,7 +86,7 @@ static char *normalize(void *mem, const char *path)
 }
 
 /* Whether A is B or below it. */
-static bool at_or_below(const char *a, const char *b)
+bool at_or_below(const char *a, const char *b)
 {
     size_t n = strlen(b);
     if (strcmp(b, "/") == 0)
@@ -183,7 +116,7 @@ static const char *resolve(struct oci *o, const char *path)
 
 /* The last mount at or above PATH, or NULL: what the command will see
  * there. */
-static const struct mount_rec *covering(const struct oci *o, const char *path)
+const struct mount_rec *covering(const struct oci *o, const char *path)
 {
     for (size_t i = o->n_recs; i-- > 0;)
         if (at_or_below(path, o->recs[i].dest))
@@ -193,10 +126,33 @@ static const struct mount_rec *covering(const struct oci *o, const char *path)
 
 /* ---- describing: config.json ---- */
 
+/* A new mount at DEST hides the earlier ones at or below it, natively:
+ * they go.  A runtime would mount them all, and read one kept at /dev as
+ * a sign that /dev is the caller's (runc then makes no device nodes). */
+static void hide_below(struct oci *o, const char *dest)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < o->n_recs; i++) {
+        if (o->recs[i].mount == o->root_mount || !at_or_below(o->recs[i].dest, dest)) {
+            o->recs[kept++] = o->recs[i];
+            continue;
+        }
+        size_t k;
+        json_t *v;
+        json_array_foreach(o->mounts, k, v)
+            if (v == o->recs[i].mount) {
+                json_array_remove(o->mounts, k);
+                break;
+            }
+    }
+    o->n_recs = kept;
+}
+
 static json_t *add_mount(struct oci *o, const struct step *s, const char *dest, const char *type,
                          const char *source, enum cover cover)
 {
     const char *what = s ? s->option : "--dev";
+    hide_below(o, dest);
     json_t *m = json_object();
     json_object_set_new(m, "destination", text(what, dest));
     json_object_set_new(m, "type", json_string(type));
@@ -247,22 +203,31 @@ static const char *bundle_file_at(struct oci *o, const struct step *s, const cha
     return path;
 }
 
+/* Whether host mount M shows something at PATH (below M's destination),
+ * and then its mode in *MODE. */
+static bool shown_by(struct oci *o, const struct mount_rec *m, const char *path, mode_t *mode)
+{
+    for (size_t i = 0; i < m->n_host; i++) {
+        struct stat st;
+        const char *host = path_join(o->mem, m->host[i], path + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
+        if (stat(host, &st) == 0) {
+            *mode = st.st_mode;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Whether PATH exists inside as a directory: a host directory shown by a
  * mount, a mount point, or one the rootfs holds. */
 static bool dir_inside(struct oci *o, const char *path)
 {
     const struct mount_rec *m = covering(o, path);
+    mode_t mode;
     if (m && strcmp(m->dest, path) == 0)
         return true;
-    if (m && m->cover == COVER_HOST) {
-        for (size_t i = 0; i < m->n_host; i++) {
-            struct stat st;
-            const char *host = path_join(o->mem, m->host[i], path + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
-            if (stat(host, &st) == 0 && S_ISDIR(st.st_mode))
-                return true;
-        }
-        return false;
-    }
+    if (m && m->cover == COVER_HOST)
+        return shown_by(o, m, path, &mode) && S_ISDIR(mode);
     if (m)
         return false;
     if (strcmp(path, "/") == 0)
@@ -285,7 +250,7 @@ static const char *realpath_of(struct oci *o, const struct step *s, const char *
     return r;
 }
 
-static bool has_option(json_t *m, const char *name)
+bool has_option(json_t *m, const char *name)
 {
     size_t i;
     json_t *v;
@@ -301,13 +266,128 @@ static bool has_option(json_t *m, const char *name)
  * directories below as one filesystem of its own. */
 static void recursive_options(const struct oci *o, json_t *m)
 {
+    struct stat st;
     if (o->kind == RT_RUNSC)
+        return;
+    /* nor do files: nothing is mounted below one (and crun takes the "r"
+     * forms on a directory only) */
+    if (stat(json_string_value(json_object_get(m, "source")), &st) == 0 && !S_ISDIR(st.st_mode))
         return;
     static const char *const flat[] = {"nosuid", "nodev", "ro"};
     static const char *const deep[] = {"rnosuid", "rnodev", "rro"};
     for (size_t i = 0; i < N_ELEMENTS(flat); i++)
         if (has_option(m, flat[i]) && !has_option(m, deep[i]))
             json_array_append_new(json_object_get(m, "options"), json_string(deep[i]));
+}
+
+/* A mount at / hides every step before it, natively: the description
+ * starts again from an empty root, the bundle's rootfs/ (which stands for
+ * the tmpfs bwrap's root is). */
+static void start_root_again(struct oci *o)
+{
+    json_array_clear(o->mounts);
+    json_decref(o->root_mount);
+    o->root_mount = NULL;
+    o->n_recs = 0;
+    o->n_links = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < o->n_files; i++)
+        if (strncmp(o->files[i].path, "rootfs/", 7) != 0 && strcmp(o->files[i].path, "rootfs") != 0)
+            o->files[kept++] = o->files[i];
+    o->n_files = kept;
+    o->root_readonly = o->plan->root_readonly;
+    /* crun opens rootfs/dev before any mount, even with no --dev */
+    add_file(o, FILE_DIR, "rootfs/dev", 0755, "--dev");
+}
+
+/* --tmpfs /: a new empty root, the bundle's rootfs/ with the tmpfs's mode. */
+static void describe_tmpfs_root(struct oci *o, const struct step *s)
+{
+    if (s->size)
+        die("%s: the root's size cannot be expressed in OCI (the root is the bundle's rootfs/ directory)", s->option);
+    start_root_again(o);
+    add_file(o, FILE_CHMOD, "rootfs", step_perms(s), s->option);
+}
+
+/* bwrap's options for a bind of step S. */
+static void bind_options(const struct oci *o, const struct step *s, json_t *m)
+{
+    add_options(m, (const char *const[]){"rbind", "nosuid", NULL});
+    if (!(s->flags & STEP_DEVICES))
+        add_options(m, (const char *const[]){"nodev", NULL});
+    add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
+    recursive_options(o, m);
+}
+
+static void show_host(struct oci *o, struct mount_rec *r, const char *src)
+{
+    r->host = talloc_array(o->mem, const char *, 1);
+    r->host[0] = src;
+    r->n_host = 1;
+}
+
+static void add_host_bind(struct oci *o, const struct step *s, const char *dest, const char *src)
+{
+    json_t *m = add_mount(o, s, dest, "bind", src, COVER_HOST);
+    show_host(o, &o->recs[o->n_recs - 1], src);
+    bind_options(o, s, m);
+}
+
+/* A bind at /.  No runtime takes a mount at / (crun refuses it, runc
+ * then makes device nodes in the host's /dev) nor pivots into the root it
+ * runs in (root.path "/"): the bundle's rootfs/ holds each entry of SRC
+ * instead, a symlink as itself and anything else bound in with the
+ * step's options.  rootfs/ itself stands in for SRC, so it is read-only:
+ * a write there would not reach SRC as natively.  The mount at / is
+ * described (root_mount, out of config.json) for the steps after it: what
+ * it shows, and that a mount point it lacks cannot be made. */
+static void describe_root_bind(struct oci *o, const struct step *s, const char *src)
+{
+    start_root_again(o);
+    o->root_readonly = true;
+    o->root_mount = json_pack("{s:s,s:s,s:o,s:[]}", "destination", "/", "type", "bind", "source", text(s->option, src),
+                              "options");
+    bind_options(o, s, o->root_mount);
+    o->recs = talloc_realloc(o->mem, o->recs, struct mount_rec, o->n_recs + 1);
+    o->recs[o->n_recs] = (struct mount_rec){.dest = "/", .mount = o->root_mount, .cover = COVER_HOST};
+    show_host(o, &o->recs[o->n_recs++], src);
+    struct dirent **names;
+    int n = scandir(src, &names, NULL, alphasort);
+    if (n < 0)
+        die_errno("%s: can't list %s", s->option, src);
+    for (int i = 0; i < n; i++) {
+        const char *name = talloc_strdup(o->mem, names[i]->d_name);
+        free(names[i]);
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        const char *host = path_join(o->mem, src, name), *dest = path_join(o->mem, "/", name);
+        json_decref(text(s->option, host));
+        char target[PATH_MAX];
+        ssize_t len = readlink(host, target, sizeof target - 1);
+        struct stat st;
+        if (len < 0 && stat(host, &st) < 0)
+            continue; /* gone since the listing */
+        if (len < 0) {
+            /* the mount point, as bwrap makes it (crun needs one) */
+            bool dir = S_ISDIR(st.st_mode);
+            bool readable = access(host, dir ? R_OK | X_OK : R_OK) == 0;
+            add_file(o, dir ? FILE_DIR : FILE_DATA, talloc_asprintf(o->mem, "rootfs%s", dest),
+                     readable ? (dir ? 0755 : 0444) : st.st_mode & 0777, s->option);
+            /* A rootless crun cannot bind what its user cannot open (/root,
+             * /lost+found), nor could the sandbox look inside: the empty
+             * mount point, in the read-only root, stands in for it. */
+            if (readable)
+                add_host_bind(o, s, dest, host);
+            continue;
+        }
+        target[len] = '\0';
+        const char *t = talloc_strdup(o->mem, target);
+        json_decref(text(s->option, t));
+        add_file(o, FILE_SYMLINK, talloc_asprintf(o->mem, "rootfs%s", dest), 0, s->option)->target = t;
+        o->links = talloc_realloc(o->mem, o->links, struct symlink_rec, o->n_links + 1);
+        o->links[o->n_links++] = (struct symlink_rec){.path = dest, .target = t};
+    }
+    free(names);
 }
 
 static void describe_bind(struct oci *o, const struct step *s, const char *dest)
@@ -324,20 +404,10 @@ static void describe_bind(struct oci *o, const struct step *s, const char *dest)
      * the root stays writable) but never looser. */
     if ((s->flags & STEP_EXPOSE) && covering(o, dest) == NULL)
         o->root_readonly = true;
-    json_t *m = add_mount(o, s, dest, "bind", src, COVER_HOST);
-    struct mount_rec *r = &o->recs[o->n_recs - 1];
-    r->host = talloc_array(o->mem, const char *, 1);
-    r->host[0] = src;
-    r->n_host = 1;
-    add_options(m, (const char *const[]){"rbind", "nosuid", NULL});
-    if (!(s->flags & STEP_DEVICES))
-        add_options(m, (const char *const[]){"nodev", NULL});
-    add_options(m, (const char *const[]){(s->flags & STEP_RO) ? "ro" : "rw", NULL});
-    recursive_options(o, m);
-    /* runsc takes a mount at / for the root and its options from
-     * root.readonly alone: without it a read-only / is writable */
-    if (o->kind == RT_RUNSC && strcmp(dest, "/") == 0)
-        o->root_readonly = (s->flags & STEP_RO) != 0;
+    if (strcmp(dest, "/") == 0)
+        describe_root_bind(o, s, src);
+    else
+        add_host_bind(o, s, dest, src);
 }
 
 static void describe_overlay(struct oci *o, const struct step *s, const char *dest)
@@ -542,6 +612,18 @@ static const char *resolve_parent(struct oci *o, const char *path)
     return path_join(o->mem, resolve(o, *norm ? norm : "/"), slash + 1);
 }
 
+/* The index in mounts right after mount M; 0 for the root's, which is
+ * not in mounts. */
+size_t index_after(const struct oci *o, const json_t *m)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(o->mounts, i, v)
+        if (v == m)
+            return i + 1;
+    return 0;
+}
+
 /* Without a mount at /dev, runc and crun fill the container's /dev with
  * device nodes and replace /dev/ptmx: where a host bind shows /dev that
  * would be the host's /dev (--dev-bind / /).  A bind of that directory at
@@ -559,14 +641,26 @@ static void keep_runtime_out_of_host_dev(struct oci *o)
     if (stat(host, &st) < 0 || !S_ISDIR(st.st_mode))
         die("%s: the runtime would make device nodes in %s on the host; add --dev /dev or --tmpfs /dev",
             json_string_value(json_object_get(m->mount, "destination")), host);
-    size_t i;
-    json_t *v;
-    json_array_foreach(o->mounts, i, v)
-        if (v == m->mount)
-            break;
-    json_array_insert_new(o->mounts, i + 1,
+    json_array_insert_new(o->mounts, index_after(o, m->mount),
                           json_pack("{s:s,s:s,s:s,s:o}", "destination", "/dev", "type", "bind", "source", host,
                                     "options", json_deep_copy(json_object_get(m->mount, "options"))));
+}
+
+/* crun opens /dev/null inside for each of the command's stdin, stdout
+ * and stderr that is /dev/null outside: where /dev shows the host's
+ * without devices (nodev: --ro-bind / /), that fails and nothing runs.
+ * /dev/null alone is bound with devices allowed: it gives no access. */
+static void let_crun_open_dev_null(struct oci *o)
+{
+    const struct mount_rec *m = covering(o, "/dev/null");
+    if (o->kind != RT_CRUN || m == NULL || m->cover != COVER_HOST || m->n_host == 0 || !has_option(m->mount, "nodev"))
+        return;
+    const char *host = path_join(o->mem, m->host[0], "/dev/null" + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
+    struct stat st;
+    if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
+        return;
+    json_array_append_new(o->mounts, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", "/dev/null", "type", "bind",
+                                               "source", host, "options", "bind", "nosuid"));
 }
 
 static void describe_step(struct oci *o, const struct step *s)
@@ -579,8 +673,20 @@ static void describe_step(struct oci *o, const struct step *s)
     bool mounts_here = s->kind == STEP_BIND || s->kind == STEP_BIND_DATA || s->kind == STEP_PROC ||
                        s->kind == STEP_DEV || s->kind == STEP_TMPFS || s->kind == STEP_MQUEUE ||
                        s->kind == STEP_OVERLAY;
-    if (mounts_here && covering(o, dest) == NULL)
+    if (mounts_here && strcmp(dest, "/") == 0 && s->kind != STEP_BIND) {
+        if (s->kind != STEP_TMPFS)
+            die("%s: OCI takes only a bind or a tmpfs (the bundle's rootfs/) as the root", s->option);
+        describe_tmpfs_root(o, s);
+        return;
+    }
+    const struct mount_rec *under = covering(o, dest);
+    mode_t mode;
+    if (mounts_here && under == NULL)
         add_parents(o, s, dest);
+    else if (mounts_here && under->cover == COVER_HOST && under->n_host > 0 && strcmp(under->dest, dest) != 0 &&
+             !shown_by(o, under, dest, &mode) && !(s->kind == STEP_BIND && (s->flags & STEP_TRY)))
+        die("%s: the runtime would create the mount point %s in the host directory mounted at %s, which OCI cannot "
+            "express", s->option, dest, under->dest);
     switch (s->kind) {
     case STEP_BIND:
         describe_bind(o, s, dest);
@@ -716,6 +822,11 @@ static void resolve_ids(struct oci *o)
     if (!in_userns && o->gid != o->real_gid)
         die("Specifying --gid requires --unshare-user or --userns");
     o->caps = caps_requested(p, o->real_uid == 0, in_userns, &o->caps_inheritable);
+    /* rootless runc wants the sandbox's uid and gid 0 mapped (for its own
+     * set-up), and only one id can be: the caller's */
+    if (o->userns && o->kind == RT_RUNC && (o->uid != 0 || o->gid != 0))
+        die("%s: runc needs ids 0 mapped in the sandbox's user namespace, where only yours is; use --runtime crun",
+            o->uid != 0 ? "--uid" : "--gid");
     if (o->kind == RT_RUNSC) {
         /* gVisor (as in Debian 12) knows capabilities up to
          * CAP_AUDIT_READ and refuses the spec if it names a later one:
@@ -804,12 +915,8 @@ static const char *working_dir(struct oci *o, const char **env, size_t n)
     return "/";
 }
 
-/* RLIM_INFINITY is 2^64-1, which jansson's integers (long long) cannot
- * hold.  It stands in the tree as a string no input can make (a NUL
- * first: no argument, variable or path has one), written out as the
- * number by write_config. */
+/* RLIM_INFINITY in the tree: see UNLIMITED_JSON */
 static const char unlimited_mark[] = "\0unlimited";
-#define UNLIMITED_JSON "\"\\u0000unlimited\""
 
 static json_t *rlimit_value(const struct rlimit_op *r, uint64_t v)
 {
@@ -992,11 +1099,9 @@ static void describe_bundle(struct oci *o)
         die("labeling not supported on this system");
     refuse_inexpressible(o);
     resolve_ids(o);
-    o->root_readonly = p->root_readonly;
     o->config = json_object();
     o->mounts = json_array();
-    /* crun opens rootfs/dev before any mount, even with no --dev */
-    add_file(o, FILE_DIR, "rootfs/dev", 0755, "--dev");
+    start_root_again(o);
     for (size_t i = 0; i < p->n_steps; i++)
         describe_step(o, &p->steps[i]);
     /* runc and crun need a /proc in the sandbox (runc reads
@@ -1009,6 +1114,7 @@ static void describe_bundle(struct oci *o)
         describe_proc(o, &proc, "/proc");
     }
     keep_runtime_out_of_host_dev(o);
+    let_crun_open_dev_null(o);
     describe_users(o);
 
     json_t *c = o->config;
@@ -1059,7 +1165,7 @@ static void describe_bundle(struct oci *o)
     json_object_set_new(c, "linux", lnx);
 }
 
-/* ---- writing ---- */
+/* ---- the description, placed in its directory ---- */
 
 /* Bundle files are described relative to the bundle (the private
  * directory gets its name only once the plan is known to fit); mounts
@@ -1071,6 +1177,9 @@ static void rebase_bundle(struct oci *o, const char *dir)
         for (size_t i = 0; i < o->n_files; i++)
             if (strncmp(o->files[i].path, "overlay-", 8) == 0)
                 die("%s: %s: overlay options cannot carry a path with ',', ':' or '='", o->files[i].option, dir);
+    /* absolute: containerd takes a relative root.path from its own
+     * bundle directory, not the one config.json is in */
+    json_object_set_new(json_object_get(o->config, "root"), "path", json_string(path_join(o->mem, dir, "rootfs")));
     size_t i;
     json_t *m;
     json_array_foreach(o->mounts, i, m) {
@@ -1088,936 +1197,6 @@ static void rebase_bundle(struct oci *o, const char *dir)
                                                                         opt, dir, eq + 1)));
         }
     }
-}
-
-/* The directories last opened for bundle files: they come grouped by
- * directory (rootfs/bin, rootfs/lib, ...; rootfs/etc, rootfs/etc/passwd,
- * ...), so most need no new walk.  A few, oldest replaced first. */
-struct parent_dirs {
-    const char *path[4]; /* relative to the bundle; NULL: free */
-    int fd[4];
-    unsigned next;
-};
-
-/* The directory holding bundle path PATH (made of plain components this
- * file chose), opened without following symlinks; *NAME is its last
- * component.  The fd is DIR_FD or one of DIRS': not the caller's to
- * close. */
-static int open_parent(void *mem, int dir_fd, const char *path, const char **name, struct parent_dirs *dirs)
-{
-    const char *slash = strrchr(path, '/');
-    *name = slash ? slash + 1 : path;
-    if (slash == NULL)
-        return dir_fd;
-    char *parent = talloc_strndup(mem, path, (size_t)(slash - path));
-    for (size_t i = 0; i < N_ELEMENTS(dirs->path); i++)
-        if (dirs->path[i] && strcmp(dirs->path[i], parent) == 0)
-            return dirs->fd[i];
-    char *copy = talloc_strdup(mem, parent), *save = NULL;
-    int fd = dir_fd;
-    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int saved = errno;
-        if (fd != dir_fd)
-            close(fd);
-        errno = saved;
-        if (next < 0)
-            return -1;
-        fd = next;
-    }
-    unsigned slot = dirs->next++ % N_ELEMENTS(dirs->path);
-    if (dirs->path[slot])
-        close(dirs->fd[slot]);
-    dirs->path[slot] = parent;
-    dirs->fd[slot] = fd;
-    return fd;
-}
-
-/* chmod NAME in PARENT, a file or directory this bundle made, through an
- * fd: fchmodat follows a symlink put in its place (another sandbox may
- * write in an --emit-oci directory), and a hard link to a file of the
- * caller's would change that file. */
-static int chmod_made(int parent, const char *name, mode_t mode)
-{
-    int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return -1;
-    int r = fstat(fd, &st);
-    if (r == 0 && (S_ISLNK(st.st_mode) || (!S_ISDIR(st.st_mode) && st.st_nlink != 1))) {
-        errno = ELOOP;
-        r = -1;
-    }
-    if (r == 0) {
-        char proc[32];
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-        r = chmod(proc, mode);
-    }
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return r;
-}
-
-/* A new file NAME in PARENT: never one found there (O_EXCL), which could
- * be a hard link to a file of the caller's; a later step's file of the
- * same name replaces the earlier one, as natively. */
-static int create_file(int parent, const char *name, mode_t mode)
-{
-    int fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0 && errno == EEXIST && unlinkat(parent, name, 0) == 0)
-        fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    return fd;
-}
-
-static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struct parent_dirs *dirs)
-{
-    const char *name;
-    int parent = open_parent(mem, dir_fd, f->path, &name, dirs);
-    if (parent < 0)
-        die_errno("%s: can't open the directory of %s", f->option, f->path);
-    struct stat st;
-    switch (f->kind) {
-    case FILE_DIR:
-        if (mkdirat(parent, name, f->mode) < 0 &&
-            !(errno == EEXIST && fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)))
-            die_errno("%s: can't create %s", f->option, f->path);
-        break;
-    case FILE_DATA: {
-        int fd = create_file(parent, name, f->mode);
-        if (fd < 0 || write_all(fd, f->data, f->len) < 0 || fchmod(fd, f->mode) < 0)
-            die_errno("%s: can't write %s", f->option, f->path);
-        close(fd);
-        break;
-    }
-    case FILE_SYMLINK:
-        if (symlinkat(f->target, parent, name) < 0)
-            die_errno("%s: can't create the symlink %s", f->option, f->path);
-        break;
-    case FILE_CHMOD:
-        if (chmod_made(parent, name, f->mode) < 0)
-            die_errno("%s: can't chmod %s", f->option, f->path);
-        break;
-    }
-}
-
-static void write_config(struct oci *o, int dir_fd, const char *dir)
-{
-    char *json = json_dumps(o->config, JSON_INDENT(2));
-    if (json == NULL)
-        die("%s/config.json: out of memory", dir);
-    char *out = talloc_strdup(o->mem, "");
-    const char *at = json;
-    for (const char *mark; (mark = strstr(at, UNLIMITED_JSON)); at = mark + strlen(UNLIMITED_JSON))
-        out = talloc_asprintf_append(out, "%.*s%llu", (int)(mark - at), at, (unsigned long long)RLIM_INFINITY);
-    out = talloc_asprintf_append(out, "%s\n", at);
-    free(json);
-    int fd = openat(dir_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || write_all(fd, out, strlen(out)) < 0 || close(fd) < 0)
-        die_errno("%s/config.json", dir);
-}
-
-static void write_bundle(struct oci *o, int dir_fd, const char *dir)
-{
-    mode_t old = umask(0);
-    if (mkdirat(dir_fd, "rootfs", 0755) < 0 || (o->n_bundle_files && mkdirat(dir_fd, "files", 0700) < 0))
-        die_errno("%s: can't create rootfs/ and files/", dir);
-    struct parent_dirs dirs = {.next = 0};
-    for (size_t i = 0; i < o->n_files; i++)
-        write_file(o->mem, dir_fd, &o->files[i], &dirs);
-    for (size_t i = 0; i < N_ELEMENTS(dirs.path); i++)
-        if (dirs.path[i])
-            close(dirs.fd[i]);
-    umask(old);
-    write_config(o, dir_fd, dir);
-}
-
-/* ---- cleaning up ---- */
-
-/* The directory entries are read with getdents64 into a buffer on the
- * stack, not with opendir: its 32 KiB buffer comes from malloc, and this
- * runs after the runtime is forked, where each heap page written is first
- * made private again, a page fault each (and a large malloc first
- * consolidates the free lists, writing to chunks all over the heap). */
-#define DIRENT_BUF 2048
-
-static bool is_dot_or_dotdot(const char *name)
-{
-    return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
-}
-
-/* Open NAME in DIR_FD, a directory, to empty it: made the owner's (rwx)
- * first, through an fd so that a symlink put in its place is never
- * followed.  A runtime leaves some unreadable (overlayfs's work/work is
- * mode 0), and the sandbox may have left some unwritable. */
-static int open_to_empty(int dir_fd, const char *name)
-{
-    int path_fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (path_fd < 0)
-        return -1;
-    char proc[32];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
-    (void)chmod(proc, 0700);
-    int fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int saved = errno;
-    close(path_fd);
-    errno = saved;
-    return fd;
-}
-
-/* Unlink every entry of the directory open at FD that is not a directory;
- * the first one that is goes to NAME (room for NAME_MAX + 1).  1 when one
- * is left, 0 when the directory is empty, -1 on an error (said). */
-static int next_subdir(int fd, char *name)
-{
-    _Alignas(struct dirent64) char buf[DIRENT_BUF];
-    if (lseek(fd, 0, SEEK_SET) < 0)
-        return -1;
-    ssize_t n;
-    while ((n = getdents64(fd, buf, sizeof buf)) > 0) {
-        for (ssize_t off = 0; off < n;) {
-            const struct dirent64 *e = (const struct dirent64 *)(buf + off);
-            off += e->d_reclen;
-            if (is_dot_or_dotdot(e->d_name))
-                continue;
-            if (e->d_type != DT_DIR && (unlinkat(fd, e->d_name, 0) == 0 || errno == ENOENT))
-                continue;
-            if (e->d_type != DT_DIR && errno != EISDIR) {
-                warn("can't remove %s: %s", e->d_name, strerror(errno));
-                return -1;
-            }
-            snprintf(name, NAME_MAX + 1, "%s", e->d_name);
-            return 1;
-        }
-    }
-    if (n < 0)
-        warn("can't read a directory to remove: %s", strerror(errno));
-    return n < 0 ? -1 : 0;
-}
-
-/* Whether the directory open at FD is on the mount of TOP's: clean-up
- * never crosses into another filesystem (a bind the sandbox left). */
-static bool on_mount_of(int top, int fd)
-{
-    struct statx a, b;
-    if (statx(top, "", AT_EMPTY_PATH, STATX_MNT_ID, &a) < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &b) < 0)
-        return false;
-    if ((a.stx_mask & b.stx_mask & STATX_MNT_ID) && a.stx_mnt_id != b.stx_mnt_id)
-        return false;
-    return a.stx_dev_major == b.stx_dev_major && a.stx_dev_minor == b.stx_dev_minor;
-}
-
-/* How many directories remove_entries holds open, the top included. */
-#define REMOVE_DEPTH 32
-
-/* Remove everything below the directory open at TOP, without following
- * symlinks or crossing mounts.  Only ever down, by fds opened from TOP:
- * never by "..", which a process that moved a directory being emptied
- * would steer out of the tree.  Not recursive, and with at most
- * REMOVE_DEPTH directories open: the sandbox decides how deep the tree
- * goes, so a directory found deeper is moved up under TOP and emptied
- * from there.  Each step removes, moves or enters an entry; the first
- * failure stops it with one warning, so nothing loops. */
-static void remove_entries(int top)
-{
-    int fds[REMOVE_DEPTH];
-    char names[REMOVE_DEPTH][NAME_MAX + 1]; /* names[i]: fds[i + 1] in fds[i] */
-    char name[NAME_MAX + 1];
-    size_t depth = 0;
-    unsigned moved = 0;
-    if ((fds[0] = fcntl(top, F_DUPFD_CLOEXEC, 3)) < 0)
-        return;
-    for (int next; (next = next_subdir(fds[depth], name)) >= 0;) {
-        if (next > 0 && depth + 1 == REMOVE_DEPTH) {
-            char up[32];
-            int r;
-            do
-                snprintf(up, sizeof up, ".deep-%u", moved++);
-            while ((r = renameat2(fds[depth], name, fds[0], up, RENAME_NOREPLACE)) < 0 && errno == EEXIST);
-            if (r < 0) {
-                warn("can't remove %s: %s", name, strerror(errno));
-                break;
-            }
-        } else if (next > 0) {
-            int sub = open_to_empty(fds[depth], name);
-            if (sub < 0 || !on_mount_of(fds[0], sub)) {
-                warn("can't remove %s: %s", name, sub < 0 ? strerror(errno) : "a mount point");
-                if (sub >= 0)
-                    close(sub);
-                break;
-            }
-            memcpy(names[depth], name, sizeof name);
-            fds[++depth] = sub;
-        } else if (depth > 0) {
-            close(fds[depth--]);
-            if (unlinkat(fds[depth], names[depth], AT_REMOVEDIR) < 0 && errno != ENOENT) {
-                warn("can't remove %s: %s", names[depth], strerror(errno));
-                break;
-            }
-        } else {
-            break;
-        }
-    }
-    for (size_t i = 0; i <= depth; i++)
-        close(fds[i]);
-}
-
-/* The bundle directory; die() removes an emitted one (a run's goes with
- * bwrapper's mount namespace, see make_private_dir). */
-static struct {
-    const char *dir;    /* the bundle directory */
-    bool dir_made;      /* --emit-oci made it: remove it too, not just its contents */
-    int dir_fd;
-} made = {.dir_fd = -1};
-
-static void remove_made(void)
-{
-    if (made.dir_fd < 0)
-        return;
-    remove_entries(made.dir_fd);
-    if (made.dir_made && rmdir(made.dir) < 0)
-        warn("can't remove %s: %s", made.dir, strerror(errno));
-    close(made.dir_fd);
-    made.dir_fd = -1;
-}
-
-/* ---- --emit-oci ---- */
-
-static bool dir_is_empty(int dir_fd, const char *name)
-{
-    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return true;
-    /* not opendir: see remove_entries */
-    _Alignas(struct dirent64) char buf[DIRENT_BUF];
-    bool empty = true;
-    ssize_t n;
-    while (empty && (n = getdents64(fd, buf, sizeof buf)) > 0)
-        for (ssize_t off = 0; off < n;) {
-            const struct dirent64 *e = (const struct dirent64 *)(buf + off);
-            off += e->d_reclen;
-            empty &= is_dot_or_dotdot(e->d_name);
-        }
-    close(fd);
-    return empty;
-}
-
-static int open_empty_dir(const char *dir, bool *created)
-{
-    *created = mkdir(dir, 0700) == 0;
-    if (!*created && errno != EEXIST)
-        die_errno("--emit-oci %s", dir);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        die_errno("--emit-oci %s", dir);
-    if (!dir_is_empty(fd, "."))
-        die("--emit-oci %s: the directory is not empty; give a new or empty one", dir);
-    return fd;
-}
-
-/* ---- --runtime: finding it ---- */
-
-/* Where root looks for a runtime named without a path: root's PATH may
- * come from anyone who can set an environment (sudo -E, a service file). */
-static const char *const trusted_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
-                                           "/sbin", "/bin"};
-
-static const char *find_runtime(void *mem, const char *name, uid_t uid)
-{
-    if (strchr(name, '/'))
-        return name;
-    if (uid == 0) {
-        for (size_t i = 0; i < N_ELEMENTS(trusted_dirs); i++) {
-            const char *path = talloc_asprintf(mem, "%s/%s", trusted_dirs[i], name);
-            if (access(path, X_OK) == 0)
-                return path;
-        }
-        die("--runtime %s: not found in /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin or /bin "
-            "(as root PATH is not searched; give a path)", name);
-    }
-    const char *path_env = getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin";
-    char *dirs = talloc_strdup(mem, path_env), *save = NULL;
-    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        if (*d != '/') /* "" and relative entries mean the current directory */
-            continue;
-        const char *path = talloc_asprintf(mem, "%s/%s", d, name);
-        if (access(path, X_OK) == 0)
-            return path;
-    }
-    die("--runtime %s: not found in PATH", name);
-}
-
-/* The runtime binary, opened once and checked: the fd is what runs. */
-static int open_runtime(const char *path, uid_t uid)
-{
-    int fd = open(path, O_PATH | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0)
-        die_errno("--runtime %s", path);
-    /* fd 3 is for bwrapper's pid 1 (see spawn) */
-    if (fd <= 3) {
-        int above = fcntl(fd, F_DUPFD_CLOEXEC, 4);
-        close(fd);
-        if ((fd = above) < 0)
-            die_errno("--runtime %s", path);
-    }
-    if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
-        die("--runtime %s: not an executable file", path);
-    if (st.st_mode & 022)
-        die("--runtime %s: refusing a runtime that is group- or world-writable (mode %04o)", path,
-            (unsigned)(st.st_mode & 07777));
-    if (st.st_uid != 0 && st.st_uid != uid)
-        die("--runtime %s: refusing a runtime owned by uid %u, neither root nor you", path, (unsigned)st.st_uid);
-    return fd;
-}
-
-static enum runtime_kind runtime_kind(const char *name)
-{
-    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-    for (size_t i = 0; i < N_ELEMENTS(runtime_names); i++)
-        if (strcmp(base, runtime_names[i]) == 0)
-            return (enum runtime_kind)i;
-    die("--runtime %s: unknown runtime (known: runc, crun, runsc)", name);
-}
-
-/* ---- --runtime: running it ---- */
-
-/* crun refuses a host where cgroup v2 is mounted beside v1 and still has
- * a controller: say so before starting it, with what to change. */
-static void check_crun_cgroups(void)
-{
-    struct statfs fs;
-    if (statfs("/sys/fs/cgroup", &fs) < 0 || fs.f_type != TMPFS_MAGIC)
-        return;
-    if (statfs("/sys/fs/cgroup/unified", &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
-        return;
-    FILE *f = fopen("/sys/fs/cgroup/unified/cgroup.controllers", "re");
-    char line[256] = "";
-    if (f && !fgets(line, sizeof line, f))
-        line[0] = '\0';
-    if (f)
-        fclose(f);
-    line[strcspn(line, "\n")] = '\0';
-    if (*line)
-        die("--runtime crun: this host mounts cgroup v2 beside v1 (hybrid) with the controller(s) \"%s\" still "
-            "bound to v2, which crun refuses; move them to v1 hierarchies (as root: mkdir "
-            "/sys/fs/cgroup/NAME && mount -t cgroup -o NAME cgroup /sys/fs/cgroup/NAME), boot with one cgroup "
-            "version only, or use --runtime runc", line);
-}
-
-/* /dev/null, for the runtime's quiet runs */
-static int null_fd = -1;
-
-/* Run the runtime EXE_FD (not fd 3) with ARGV, with FD3 (if not -1) as
- * its fd 3.
- *
- * vfork: the child only sets up its fds and execs.  fork would copy our
- * page tables (~0.6 ms on a small VM) and make each page either process
- * writes before the exec fault once more.  Until it execs, the child
- * shares our memory: it changes nothing of ours (fds and the signal mask
- * are its own) and fails with _exit, not die(), whose clean-up is ours. */
-static pid_t spawn(int exe_fd, const char *const *argv, bool quiet, const sigset_t *old_mask, bool new_session,
-                   int fd3)
-{
-    pid_t pid = vfork();
-    if (pid < 0)
-        die_errno("fork");
-    if (pid > 0)
-        return pid;
-    sigprocmask(SIG_SETMASK, old_mask, NULL);
-    if (quiet && (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(null_fd, 2) < 0))
-        _exit(1);
-    if (fd3 >= 0 && (fd3 == 3 ? fcntl(3, F_SETFD, 0) : dup2(fd3, 3)) < 0)
-        _exit(1);
-    if (new_session && setsid() < 0) {
-        warn("setsid: %s", strerror(errno));
-        _exit(1);
-    }
-    /* a script's interpreter opens it again through /dev/fd/N */
-    fcntl(exe_fd, F_SETFD, 0);
-    syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
-    warn("--runtime: can't run %s: %s", argv[0], strerror(errno));
-    _exit(1);
-}
-
-/* --die-with-parent: the signal our parent's death sends us, which
- * becomes a SIGKILL for the command, as natively. */
-#define PARENT_DIED (SIGRTMIN + 1)
-
-/* Wait for the runtime, passing on the signals in SET (the runtime
- * forwards them to the command), and --timeout's SIGTERM and SIGKILL
- * 2 s later. */
-static int wait_runtime(const struct plan *p, pid_t pid, const sigset_t *set)
-{
-    struct timeout timeout = timeout_start(p->timeout_ms);
-    for (;;) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return timeout.expired ? 124 : exit_status(st);
-        if (r < 0 && errno != EINTR)
-            die_errno("waitpid");
-        int wait, sig = timeout_due(&timeout, &wait);
-        if (sig) {
-            kill(pid, sig);
-            continue;
-        }
-        siginfo_t info;
-        struct timespec ts = {.tv_sec = wait / 1000, .tv_nsec = (long)(wait % 1000) * 1000000};
-        sig = wait < 0 ? sigwaitinfo(set, &info) : sigtimedwait(set, &info, &ts);
-        if (sig > 0 && sig != SIGCHLD)
-            /* killed, the runtime leaves the command to `NAME delete` */
-            kill(pid, sig == PARENT_DIED ? SIGKILL : sig);
-    }
-}
-
-/* The places inside where a bind of the plan shows host directory DIR,
- * as the top mount there.  With SOURCE, bind SOURCE at each of them, with
- * the options of the bind showing DIR, right after it: what the sandbox
- * sees there is then SOURCE, whatever bwrapper mounted on DIR in its own
- * namespace.  Overlays never show what is mounted below a layer. */
-static unsigned show_again(struct oci *o, const char *dir, const char *source)
-{
-    unsigned shown = 0;
-    for (size_t i = 0; i < o->n_recs; i++) {
-        const struct mount_rec *r = &o->recs[i];
-        if (r->n_host == 0 || strcmp(json_string_value(json_object_get(r->mount, "type")), "bind") != 0 ||
-            !at_or_below(dir, r->host[0]))
-            continue;
-        const char *inside = path_join(o->mem, r->dest, dir + (strcmp(r->host[0], "/") == 0 ? 0 : strlen(r->host[0])));
-        if (covering(o, inside) != r)
-            continue;
-        shown++;
-        if (source == NULL)
-            continue;
-        size_t k;
-        json_t *v;
-        json_array_foreach(o->mounts, k, v)
-            if (v == r->mount)
-                break;
-        json_array_insert_new(o->mounts, k + 1,
-                              json_pack("{s:o,s:s,s:o,s:o}", "destination", text("--runtime", inside), "type", "bind",
-                                        "source", text("--runtime", source), "options",
-                                        json_deep_copy(json_object_get(r->mount, "options"))));
-    }
-    return shown;
-}
-
-/* Whether a mount of the plan takes a host path at or below DIR: the
- * runtime must find it there, not under the bundle's tmpfs. */
-static bool plan_uses(struct oci *o, const char *dir)
-{
-    for (size_t i = 0; i < o->n_recs; i++) {
-        json_t *m = o->recs[i].mount;
-        const char *src = json_string_value(json_object_get(m, "source"));
-        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src == '/' &&
-            at_or_below(src, dir))
-            return true;
-        for (size_t k = 0; k < o->recs[i].n_host; k++)
-            if (at_or_below(o->recs[i].host[k], dir))
-                return true;
-        size_t n;
-        json_t *v;
-        json_array_foreach(json_object_get(m, "options"), n, v) {
-            const char *eq = strchr(json_string_value(v), '=');
-            if (strncmp(json_string_value(v), "workdir=", 8) == 0 && at_or_below(eq + 1, dir))
-                return true;
-        }
-    }
-    return false;
-}
-
-/* Whether no one but root can rename DIR (a real path) or a directory
- * above it: each one above is root's and writable by root alone.  A tmpfs
- * mounted there stays there; one mounted on a directory of the caller's
- * could be moved away and a symlink put in its place. */
-static bool fixed_in_place(const char *dir)
-{
-    char *copy = talloc_strdup(NULL, dir);
-    bool fixed = true;
-    for (char *slash = copy; fixed && (slash = strchr(slash, '/')) && slash[1]; slash++) {
-        char keep = slash[1];
-        slash[1] = '\0';
-        struct stat st;
-        fixed = lstat(copy, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022);
-        slash[1] = keep;
-    }
-    talloc_free(copy);
-    return fixed;
-}
-
-static void write_proc_self(const char *file, const char *text)
-{
-    int fd = open(file, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || close(fd) < 0)
-        die_errno("--runtime: can't write %s", file);
-}
-
-/* A mount namespace of bwrapper's own, which the runtime inherits; a user
- * namespace too unless root, where the caller is 0 (the runtime then runs
- * rootless inside it, as runc and crun do in a user namespace). */
-static void enter_own_mount_ns(const struct oci *o)
-{
-    if (unshare(o->own_userns ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS) < 0)
-        die_errno("--runtime: can't make a mount namespace for the bundle");
-    if (o->own_userns) {
-        char map[64];
-        write_proc_self("/proc/self/setgroups", "deny");
-        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)o->real_uid);
-        write_proc_self("/proc/self/uid_map", map);
-        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)o->real_gid);
-        write_proc_self("/proc/self/gid_map", map);
-    }
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-        die_errno("--runtime: can't make the mount namespace private");
-}
-
-/* The bundle directory.  Its config.json, and the runtime's state kept in
- * it, name hooks the runtime runs on the host (at `run`, and at `delete`
- * from state.json), and its rootfs/ is what the runtime pivots into: no
- * other process may change them, and a process of the same user (another
- * sandbox given --rw /tmp) passes any mode.  So the bundle is where no
- * path of anyone else's leads:
- *
- * - bwrapper takes a mount namespace of its own (enter_own_mount_ns),
- *   which the runtime and its `delete` inherit, and in it mounts a tmpfs
- *   over a base directory ($XDG_RUNTIME_DIR, /tmp, /dev/shm, /var/tmp)
- *   and makes the bundle there: no other namespace sees that tmpfs, and
- *   the directories above the base are root's (fixed_in_place), so no one
- *   can move it and put a symlink in its way.  Nothing is left on the
- *   host: the tmpfs ends with the namespace, however bwrapper ends.
- * - The base holds no host path a mount of the plan takes (plan_uses):
- *   the runtime finds those in bwrapper's namespace.
- * - Where a bind of the plan shows the base (--ro-bind / /), the host's
- *   base, cloned into the tmpfs before it covered it, is bound on top
- *   (show_again): the sandbox sees what it would natively, never the
- *   bundle.  A command that may unmount (CAP_SYS_ADMIN in a user
- *   namespace of its own) could take that bind away: then a base the
- *   sandbox does not see at all is needed.
- *
- * A process that shares the host's pid namespace (a sandbox without
- * --unshare-pid) can reach the runtime's /proc/PID/root, as it can ptrace
- * the user's processes: no sandbox keeps that one from the user. */
-static const char *make_private_dir(struct oci *o, void *mem)
-{
-    const char *xdg = getenv("XDG_RUNTIME_DIR");
-    const char *bases[] = {xdg && *xdg == '/' ? xdg : NULL, "/tmp", "/dev/shm", "/var/tmp"};
-    bool unmasks = o->userns && (o->caps & ((uint64_t)1 << CAP_SYS_ADMIN));
-    const char *base = NULL;
-    for (size_t i = 0; i < N_ELEMENTS(bases) && base == NULL; i++) {
-        char *real = bases[i] ? realpath(bases[i], NULL) : NULL;
-        struct stat st;
-        if (real && stat(real, &st) == 0 && S_ISDIR(st.st_mode) && fixed_in_place(real) && !plan_uses(o, real) &&
-            !(unmasks && show_again(o, real, NULL)))
-            base = talloc_strdup(mem, real);
-        free(real);
-    }
-    if (base == NULL)
-        die("--runtime: no place for the bundle: each of $XDG_RUNTIME_DIR, /tmp, /dev/shm and /var/tmp is "
-            "taken by a mount of the sandbox%s, or is not root's to keep in place; hide one of them, e.g. with "
-            "--tmpfs /tmp", unmasks ? " or shown to a command that may unmount (CAP_SYS_ADMIN)" : "");
-    enter_own_mount_ns(o);
-    const char *host = talloc_asprintf(mem, "%s/host", strcmp(base, "/") == 0 ? "" : base);
-    bool shown = show_again(o, base, NULL) > 0;
-    int clone = shown ? open_tree(AT_FDCWD, base, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE) : -1;
-    if ((shown && clone < 0) || mount("tmpfs", base, "tmpfs", MS_NOSUID, "mode=0700") < 0 ||
-        (shown && (mkdir(host, 0700) < 0 || move_mount(clone, "", AT_FDCWD, host, MOVE_MOUNT_F_EMPTY_PATH) < 0)))
-        die_errno("--runtime: can't mount a private tmpfs on %s", base);
-    if (shown) {
-        close(clone);
-        show_again(o, base, host);
-    }
-    char *dir = talloc_asprintf(mem, "%s/bwrapper-oci-XXXXXX", strcmp(base, "/") == 0 ? "" : base);
-    if (mkdtemp(dir) == NULL)
-        die_errno("--runtime: can't make the bundle directory %s", dir);
-    return dir;
-}
-
-static const char *const runsc_platforms[] = {"systrap", "ptrace"};
-
-/* The platform cached in the file open at FD for runsc KEY, or NULL.  The
- * file is in the caller's home, where a sandbox given --rw ~/.cache can
- * write anything, or leave a FIFO that would block: only a regular file
- * naming one of the two platforms counts. */
-static const char *cached_platform(void *mem, int fd, const char *key)
-{
-    struct stat st;
-    char *text = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PATH_MAX + 64
-                     ? read_fd_all(mem, fd, NULL)
-                     : NULL;
-    for (size_t i = 0; text && i < N_ELEMENTS(runsc_platforms); i++)
-        if (strcmp(text, talloc_asprintf(mem, "%s %s\n", key, runsc_platforms[i])) == 0)
-            return runsc_platforms[i];
-    return NULL;
-}
-
-/* runsc's platform: systrap where it works, else ptrace; the answer is
- * kept per user (and per runsc binary) so later runs skip the probe. */
-static const char *runsc_platform(void *mem, const struct oci *o, int exe_fd, const char *exe, const char *state,
-                                  const sigset_t *old_mask)
-{
-    struct stat st;
-    if (fstat(exe_fd, &st) < 0)
-        die_errno("--runtime %s", exe);
-    const char *key = talloc_asprintf(mem, "%s %llu %lld", exe, (unsigned long long)st.st_ino, (long long)st.st_mtime);
-    const char *cache_home = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    const char *cache = cache_home && *cache_home == '/' ? talloc_asprintf(mem, "%s/bwrapper", cache_home)
-                        : home && *home == '/'           ? talloc_asprintf(mem, "%s/.cache/bwrapper", home)
-                                                         : NULL;
-    if (cache) { /* best effort: without a cache each run probes */
-        char *parent = talloc_strndup(mem, cache, (size_t)(strrchr(cache, '/') - cache));
-        mkdir(parent, 0700);
-        mkdir(cache, 0700);
-    }
-    int dir_fd = cache ? open(cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-    int fd = dir_fd >= 0 ? openat(dir_fd, "runsc-platform", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
-    const char *chosen = cached_platform(mem, fd, key);
-    if (fd >= 0)
-        close(fd);
-    if (chosen) {
-        close(dir_fd);
-        return chosen;
-    }
-    bool rootless = o->real_uid != 0;
-    const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
-                          rootless ? "--rootless" : "do", rootless ? "do" : "true", rootless ? "true" : NULL, NULL};
-    int st_probe;
-    pid_t pid = spawn(exe_fd, argv, true, old_mask, false, -1);
-    chosen = waitpid(pid, &st_probe, 0) == pid && WIFEXITED(st_probe) && WEXITSTATUS(st_probe) == 0 ? "systrap"
-                                                                                                    : "ptrace";
-    if (dir_fd >= 0) {
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "runsc-platform.%d", (int)getpid());
-        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        const char *line = talloc_asprintf(mem, "%s %s\n", key, chosen);
-        if (fd >= 0) {
-            bool written = write_all(fd, line, strlen(line)) == 0;
-            if (close(fd) < 0 || !written || renameat(dir_fd, tmp, dir_fd, "runsc-platform") < 0)
-                unlinkat(dir_fd, tmp, 0);
-        }
-        close(dir_fd);
-    }
-    return chosen;
-}
-
-/* What the runtime is asked to do: run the command in the foreground;
- * start it and leave (--pty: the runtime sends the pty's controller to
- * the console socket and the command becomes ours to wait for); or remove
- * the container's state. */
-enum runtime_action { ACT_RUN, ACT_START, ACT_DELETE };
-
-/* The bundle's own files for ACT_START, relative to it. */
-#define CONSOLE_SOCKET "console.sock"
-#define PID_FILE "container.pid"
-
-static const char **runtime_argv(void *mem, const struct oci *o, const char *exe, const char *state,
-                                 const char *platform, const char *id, enum runtime_action act)
-{
-    const struct plan *p = o->plan;
-    const char **v = talloc_array(mem, const char *, 20 + p->n_runtime_flags);
-    size_t n = 0;
-    v[n++] = exe;
-    v[n++] = "--root";
-    v[n++] = state;
-    if (o->kind == RT_CRUN)
-        /* a sandbox needs no cgroup of its own, an ordinary user cannot
-         * manage one without delegation, and root's would take the
-         * command out of the caller's (and its limits) */
-        v[n++] = "--cgroup-manager=disabled";
-    if (o->kind == RT_RUNSC) {
-        if (o->real_uid != 0)
-            v[n++] = "--rootless";
-        v[n++] = "--ignore-cgroups";
-        v[n++] = talloc_asprintf(mem, "--platform=%s", platform);
-        v[n++] = (o->ns & NS_NET) ? "--network=none" : "--network=host";
-    }
-    for (size_t i = 0; i < p->n_runtime_flags; i++)
-        v[n++] = p->runtime_flags[i];
-    if (act == ACT_DELETE) {
-        v[n++] = "delete";
-        v[n++] = "--force";
-    } else {
-        v[n++] = "run";
-        v[n++] = "--bundle";
-        v[n++] = made.dir;
-        if (o->init) {
-            v[n++] = "--preserve-fds";
-            v[n++] = "1";
-        }
-    }
-    if (act == ACT_START) {
-        v[n++] = "--detach";
-        v[n++] = "--console-socket";
-        v[n++] = talloc_asprintf(mem, "%s/" CONSOLE_SOCKET, made.dir);
-        v[n++] = "--pid-file";
-        v[n++] = talloc_asprintf(mem, "%s/" PID_FILE, made.dir);
-    }
-    v[n++] = id;
-    v[n] = NULL;
-    return v;
-}
-
-/* --pty: the socket the runtime sends the pty's controller to, listening
- * in the private bundle directory. */
-static int listen_console(void)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int len = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/" CONSOLE_SOCKET, made.dir);
-    if (len < 0 || (size_t)len >= sizeof addr.sun_path)
-        die("--pty: %s/" CONSOLE_SOCKET ": the path is too long for a socket; set XDG_RUNTIME_DIR or TMPDIR "
-            "to a shorter directory", made.dir);
-    int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (sock < 0 || bind(sock, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(sock, 1) < 0)
-        die_errno("--pty: can't listen on %s", addr.sun_path);
-    return sock;
-}
-
-/* The command's pid in our pid namespace, as the runtime wrote it. */
-static pid_t container_pid(struct oci *o)
-{
-    int fd = openat(made.dir_fd, PID_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    char *text = fd >= 0 ? read_fd_all(o->mem, fd, NULL) : NULL;
-    if (fd >= 0)
-        close(fd);
-    char *end;
-    long pid = text ? strtol(text, &end, 10) : 0;
-    if (pid <= 0 || pid > INT32_MAX || (*end != '\0' && *end != '\n'))
-        die("--pty: %s wrote no pid for the command", runtime_names[o->kind]);
-    return (pid_t)pid;
-}
-
-/* --pty: the runtime has started the command and left; the command, a
- * child of ours now (we are its subreaper), runs on the pty whose
- * controller is waiting on CONSOLE.  Relay until it ends, passing on
- * --timeout's SIGTERM and SIGKILL 2 s later; its exit status. */
-static int relay_container(struct oci *o, int console, const sigset_t *set)
-{
-    const struct plan *p = o->plan;
-    int conn = accept4(console, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    int controller = conn >= 0 ? recv_fd(conn) : -1;
-    if (controller < 0)
-        die_errno("--pty: %s did not send the pty", runtime_names[o->kind]);
-    close(conn);
-    pid_t pid = container_pid(o);
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0)
-        die_errno("--pty: the command (pid %d)", (int)pid);
-    sandbox_pidfd = pidfd;
-    /* The relay takes SIGWINCH and the signals a terminal sends; the rest
-     * of SET is passed on here. */
-    sigset_t rest = *set;
-    sigdelset(&rest, SIGWINCH);
-    sigdelset(&rest, SIGCHLD);
-    int sigfd = signalfd(-1, &rest, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sigfd < 0)
-        die_errno("signalfd");
-    struct pty_relay *relay = pty_relay_begin(o->mem, controller, pidfd);
-    struct timeout timeout = timeout_start(p->timeout_ms);
-    for (;;) {
-        struct pollfd fds[2 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
-        nfds_t n = 2 + pty_relay_poll_fds(relay, fds + 2);
-        int wait, sig = timeout_due(&timeout, &wait);
-        if (sig) {
-            (void)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-            continue;
-        }
-        if (poll(fds, n, wait) < 0) {
-            if (errno == EINTR)
-                continue;
-            die_errno("poll");
-        }
-        if (fds[0].revents)
-            break;
-        struct signalfd_siginfo si;
-        while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
-            (void)syscall(SYS_pidfd_send_signal, pidfd, (int)si.ssi_signo == PARENT_DIED ? SIGKILL : (int)si.ssi_signo,
-                          NULL, 0);
-        (void)pty_relay_handle(relay, fds + 2);
-    }
-    close(sigfd);
-    /* The runtime's process that started the command may outlive the
-     * runtime (crun's does): the command becomes ours, as subreaper, only
-     * once that one has gone too. */
-    int st;
-    for (int tries = 0; waitpid(pid, &st, 0) < 0; tries++) {
-        if (errno == EINTR)
-            continue;
-        if (errno != ECHILD || tries == 100)
-            die_errno("--pty: can't wait for the command (pid %d)", (int)pid);
-        sigset_t chld;
-        sigemptyset(&chld);
-        sigaddset(&chld, SIGCHLD);
-        (void)sigtimedwait(&chld, NULL, &(struct timespec){.tv_nsec = 50 * 1000 * 1000});
-    }
-    sandbox_pidfd = -1;
-    close(pidfd);
-    pty_relay_end(relay);
-    return timeout.expired ? 124 : exit_status(st);
-}
-
-static int run_bundle(struct oci *o, int exe_fd, const char *exe)
-{
-    const struct plan *p = o->plan;
-    if (o->kind == RT_CRUN)
-        check_crun_cgroups();
-    sigset_t set, old;
-    /* Every signal that would end bwrapper is passed on instead (the
-     * runtime passes it to the command), so the bundle is always removed;
-     * those that stop it (SIGTSTP and friends) stop only bwrapper.  They
-     * stay blocked to the end: one let in after the command has ended
-     * could end bwrapper before the bundle is gone. */
-    sigfillset(&set);
-    static const int kept[] = {SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGSEGV,
-                               SIGBUS,  SIGFPE,  SIGILL,  SIGTRAP, SIGSYS};
-    for (size_t i = 0; i < N_ELEMENTS(kept); i++)
-        sigdelset(&set, kept[i]);
-    /* A caller that ignored SIGCHLD would make the runtime unwaitable. */
-    signal(SIGCHLD, SIG_DFL);
-    sigprocmask(SIG_BLOCK, &set, &old);
-    if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, PARENT_DIED, 0, 0, 0) < 0)
-        die_errno("prctl(PR_SET_PDEATHSIG)");
-
-    /* The runtime's state lives in the bundle, out of every other
-     * process's reach with it (see make_private_dir). */
-    if (mkdirat(made.dir_fd, "state", 0700) < 0)
-        die_errno("%s/state: can't create the runtime's state directory", made.dir);
-    const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
-    if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-        die_errno("/dev/null");
-    const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, o, exe_fd, exe, state, &old) : NULL;
-    const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
-
-    int console = -1;
-    /* With --pty the runtime leaves once the command runs, and a runtime
-     * that leaves a process behind hands it to the nearest subreaper. */
-    if (p->pty) {
-        console = listen_console();
-        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-            die_errno("prctl(PR_SET_CHILD_SUBREAPER)");
-    }
-    int init_fd = -1;
-    if (o->init && (init_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
-        die_errno("can't open /proc/self/exe");
-    pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, p->pty ? ACT_START : ACT_RUN),
-                      false, &old, p->new_session && !p->pty, init_fd);
-    if (init_fd >= 0)
-        close(init_fd);
-    int status = wait_runtime(p, pid, &set);
-    if (p->pty && status == 0)
-        status = relay_container(o, console, &set);
-    if (console >= 0)
-        close(console);
-    /* A runtime killed mid-way, or one that started the command and left,
-     * leaves its container's state behind. */
-    if (!dir_is_empty(made.dir_fd, "state")) {
-        int st_del;
-        pid_t del = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, ACT_DELETE), true, &old, false,
-                          -1);
-        while (waitpid(del, &st_del, 0) < 0 && errno == EINTR)
-            ;
-    }
-    return status;
 }
 
 /* --emit-oci DIR as an absolute path, which need not exist yet. */
@@ -2066,13 +1245,16 @@ int oci_run(const struct plan *p)
 
     /* Only now is anything created; from here on die() removes an
      * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
-     * namespace, which goes with it. */
+     * namespace, which goes with it (or, where that protects nothing,
+     * removed as an emitted one: shared_bundle_dir). */
     if (p->emit_oci) {
         made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
         die_cleanup = remove_made;
     } else {
         made.dir = make_private_dir(&o, keep);
         made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (made.dir_made)
+            die_cleanup = remove_made;
     }
     if (made.dir_fd < 0)
         die_errno("%s", made.dir);
@@ -2084,7 +1266,8 @@ int oci_run(const struct plan *p)
      * --runtime run on a small VM); run_bundle needs only the plan, the
      * ids and namespaces, and memory for its argv. */
     json_decref(o.config);
-    o.config = o.mounts = NULL;
+    json_decref(o.root_mount);
+    o.config = o.mounts = o.root_mount = NULL;
     o.files = NULL, o.n_files = 0;
     o.recs = NULL, o.n_recs = 0;
     o.links = NULL, o.n_links = 0;
@@ -2096,49 +1279,13 @@ int oci_run(const struct plan *p)
         made.dir_fd = -1;
     } else {
         status = run_bundle(&o, exe_fd, exe);
-        close(made.dir_fd);
+        if (made.dir_made)
+            remove_made();
+        else
+            close(made.dir_fd);
         close(exe_fd);
     }
     die_cleanup = NULL;
     talloc_free(keep);
     return status;
-}
-
-void oci_init(char *const *argv)
-{
-    close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
-    /* The command runs as our uid: dumpable, we would be its to ptrace
-     * and to write into through /proc/1/mem, outside its --rlimit (which
-     * the runtime set on us, pid 1, before the command inherits it).  The
-     * command's exec makes it dumpable again; we stay as we are. */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-        die_errno("--oci-init: prctl(PR_SET_DUMPABLE)");
-    if (argv[0] == NULL)
-        die("--oci-init: no command");
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
-    /* A seccomp profile that forbids fork is already ours: the command
-     * then becomes pid 1 itself (natively pid 1 forks before the filter). */
-    pid_t command = fork();
-    if (command <= 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        execvp(argv[0], argv);
-        die_errno("execvp %s", argv[0]);
-    }
-    for (;;) {
-        siginfo_t info;
-        int sig = sigwaitinfo(&all, &info);
-        if (sig == SIGCHLD) {
-            int st;
-            for (pid_t pid; (pid = waitpid(-1, &st, WNOHANG)) > 0;)
-                if (pid == command)
-                    _exit(exit_status(st)); /* the rest of the namespace ends with us */
-        } else if (sig > 0 && info.si_code <= 0) {
-            /* sent by a process (the runtime passing on ours); a terminal's
-             * (si_code SI_KERNEL) reached the command itself, in our
-             * process group */
-            kill(command, sig);
-        }
-    }
 }

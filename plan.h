@@ -1,7 +1,7 @@
 /* The plan: a plain description of one sandbox.
  *
  * bwrapper.c builds it from argv (and --args fds) without side effects;
- * the executors (run.c with mounts.c and caps.c, and oci.c) only read it.
+ * the executors (run.c with mounts.c and caps.c, and oci.c with bundle.c and runtime.c) only read it.
  * Everything hangs off one talloc context, so one talloc_free releases it. */
 #ifndef BWRAPPER_PLAN_H
 #define BWRAPPER_PLAN_H

@@ -47,6 +47,23 @@ test_expect_success 'a file written into a host directory cannot be expressed' '
     test ! -e hostdir/f
 '
 
+test_expect_success 'a mount point the runtime would make in a host directory cannot be expressed' '
+    refused "--tmpfs /usr/bwrapper-no-such-dir" --tmpfs /usr/bwrapper-no-such-dir &&
+    test ! -e /usr/bwrapper-no-such-dir
+'
+
+test_expect_success 'a mount at / other than a bind or a tmpfs, and a size for --tmpfs /, are refused by name' '
+    refused "--proc /" --proc / &&
+    refused "--tmpfs /" --size 4096 --tmpfs /
+'
+
+test_expect_success 'a bind at / takes the place of every step before it, as natively' '
+    "$BWRAPPER" --emit-oci emitted --tmpfs /x --dir /y --ro-bind / / true &&
+    ! grep "\"/x\"" emitted/config.json && test ! -e emitted/rootfs/y &&
+    grep -q "\"destination\": \"/usr\"" emitted/config.json && test -L emitted/rootfs/bin &&
+    rm -rf emitted
+'
+
 test_expect_success '--emit-oci refuses a directory that is not empty, and leaves it alone' '
     mkdir full && echo keep >full/file &&
     test_must_fail "$BWRAPPER" --emit-oci full $ROOT_ARGS true 2>err &&
@@ -269,6 +286,35 @@ test_expect_success RUNC 'with every place for the bundle taken by a mount of th
         --bind /dev/shm /c --bind /var/tmp /d true 2>err &&
     grep "no place for the bundle" err && nothing_left
 '
+
+test_expect_success USER,RUNC 'rootless, a sandbox that can write all the caller can runs with every private place taken' '
+    "$BWRAPPER" --runtime runc --dev-bind / / --cap-add CAP_SYS_ADMIN sh -c "echo ran" >out &&
+    echo ran >expect && test_cmp expect out && nothing_left
+'
+
+test_expect_success RUNSC 'runsc as root still refuses to start with every place for the bundle taken' '
+    test_must_fail "$BWRAPPER" --runtime runsc --bind / / --bind "$XDG_RUNTIME_DIR" "$XDG_RUNTIME_DIR" \
+        --bind /tmp /tmp --bind /dev/shm /dev/shm --bind /var/tmp /var/tmp true 2>err &&
+    test_line_count = 1 err && grep "no place for the bundle" err && nothing_left
+'
+
+# A runtime failing before the command starts (runc and crun, rootless,
+# cannot mount an mqueue outside a new ipc namespace) is one line naming
+# it and the step, then the runtime's own message.
+for rt in runc crun; do
+    prereq=$(echo $rt | tr a-z A-Z)
+    test_expect_success $prereq "$rt failing before the command starts: one line naming it and the step at fault" "
+        test_must_fail \"\$BWRAPPER\" --runtime $rt \$ROOT_ARGS --mqueue /mq true 2>err &&
+        test_line_count = 1 err &&
+        grep '^bwrapper: --runtime $rt: the sandbox could not be set up, most likely at --mqueue /mq: .*mq' err &&
+        nothing_left
+    "
+    test_expect_success $prereq "$rt: the command's own stderr passes through as it is" "
+        test_expect_code 3 \"\$BWRAPPER\" --runtime $rt \$ROOT_ARGS --unshare-pid sh -c 'echo to-stderr >&2; exit 3' 2>err &&
+        echo to-stderr >expect && grep -v 'level=warning' err >err.command && test_cmp expect err.command &&
+        nothing_left
+    "
+done
 
 for opt in "--timeout 5" --die-with-parent --new-session "--runtime-flag --debug"; do
     test_expect_success "--emit-oci refuses $opt: bwrapper does it around a runtime it runs" "
