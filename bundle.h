@@ -64,6 +64,7 @@ struct oci {
     bool root_readonly;
     json_t *root_mount;    /* a bind at /, described but not in mounts (describe_root_bind); or NULL */
     bool init; /* the command runs under bwrapper's pid 1 (oci_init) */
+    int platform_cache_fd; /* runsc: open_platform_cache's, or -1 */
 };
 
 /* RLIM_INFINITY is 2^64-1, which jansson's integers (long long) cannot

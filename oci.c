@@ -1228,7 +1228,7 @@ int oci_run(const struct plan *p)
     /* What outlives the written bundle (the runtime's path, the bundle
      * directory's name) hangs off KEEP; the description, off o.mem. */
     void *keep = talloc_new(NULL);
-    struct oci o = {.mem = talloc_new(keep), .plan = p, .kind = RT_RUNC};
+    struct oci o = {.mem = talloc_new(keep), .plan = p, .kind = RT_RUNC, .platform_cache_fd = -1};
     level_prefix = p->level_prefix;
     if (p->runtime)
         o.kind = runtime_kind(p->runtime);
@@ -1240,6 +1240,8 @@ int oci_run(const struct plan *p)
     } else {
         exe = find_runtime(keep, p->runtime, getuid());
         exe_fd = open_runtime(exe, getuid());
+        if (o.kind == RT_RUNSC)
+            o.platform_cache_fd = open_platform_cache(keep);
     }
     describe_bundle(&o);
 
@@ -1284,6 +1286,8 @@ int oci_run(const struct plan *p)
         else
             close(made.dir_fd);
         close(exe_fd);
+        if (o.platform_cache_fd >= 0)
+            close(o.platform_cache_fd);
     }
     die_cleanup = NULL;
     talloc_free(keep);

@@ -225,6 +225,25 @@ static const char *cached_platform(void *mem, int fd, const char *key)
     return NULL;
 }
 
+/* The directory of the runsc platform cache, $XDG_CACHE_HOME/bwrapper
+ * (or ~/.cache/bwrapper), or -1: opened before the bundle's tmpfs is
+ * mounted, which may cover it (a cache under /tmp). */
+int open_platform_cache(void *mem)
+{
+    const char *cache_home = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    const char *cache = cache_home && *cache_home == '/' ? talloc_asprintf(mem, "%s/bwrapper", cache_home)
+                        : home && *home == '/'           ? talloc_asprintf(mem, "%s/.cache/bwrapper", home)
+                                                         : NULL;
+    if (cache == NULL)
+        return -1;
+    /* best effort: without a cache each run probes */
+    char *parent = talloc_strndup(mem, cache, (size_t)(strrchr(cache, '/') - cache));
+    mkdir(parent, 0700);
+    mkdir(cache, 0700);
+    return open(cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 /* runsc's platform: systrap where it works, else ptrace; the answer is
  * kept per user (and per runsc binary) so later runs skip the probe. */
 static const char *runsc_platform(void *mem, const struct oci *o, int exe_fd, const char *exe, const char *state,
@@ -234,25 +253,13 @@ static const char *runsc_platform(void *mem, const struct oci *o, int exe_fd, co
     if (fstat(exe_fd, &st) < 0)
         die_errno("--runtime %s", exe);
     const char *key = talloc_asprintf(mem, "%s %llu %lld", exe, (unsigned long long)st.st_ino, (long long)st.st_mtime);
-    const char *cache_home = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    const char *cache = cache_home && *cache_home == '/' ? talloc_asprintf(mem, "%s/bwrapper", cache_home)
-                        : home && *home == '/'           ? talloc_asprintf(mem, "%s/.cache/bwrapper", home)
-                                                         : NULL;
-    if (cache) { /* best effort: without a cache each run probes */
-        char *parent = talloc_strndup(mem, cache, (size_t)(strrchr(cache, '/') - cache));
-        mkdir(parent, 0700);
-        mkdir(cache, 0700);
-    }
-    int dir_fd = cache ? open(cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int dir_fd = o->platform_cache_fd;
     int fd = dir_fd >= 0 ? openat(dir_fd, "runsc-platform", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
     const char *chosen = cached_platform(mem, fd, key);
     if (fd >= 0)
         close(fd);
-    if (chosen) {
-        close(dir_fd);
+    if (chosen)
         return chosen;
-    }
     bool rootless = o->real_uid != 0;
     const char *argv[] = {exe, "--root", state, "--platform", "systrap", "--network", "none", "--ignore-cgroups",
                           rootless ? "--rootless" : "do", rootless ? "do" : "true", rootless ? "true" : NULL, NULL};
@@ -271,7 +278,6 @@ static const char *runsc_platform(void *mem, const struct oci *o, int exe_fd, co
             if (close(fd) < 0 || !written || renameat(dir_fd, tmp, dir_fd, "runsc-platform") < 0)
                 unlinkat(dir_fd, tmp, 0);
         }
-        close(dir_fd);
     }
     return chosen;
 }

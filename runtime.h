@@ -14,6 +14,7 @@ int open_runtime(const char *path, uid_t uid);
 enum runtime_kind runtime_kind(const char *name);
 /* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
  * command's exit status.  The runtime's state is removed. */
+int open_platform_cache(void *mem);
 int run_bundle(struct oci *o, int exe_fd, const char *exe);
 
 #endif
