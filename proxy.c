@@ -1,12 +1,15 @@
 /* --allow-net's proxy, in bwrapper's monitor: accept on the sandbox's
  * listening socket, read one request head, decide (netallow.c), resolve
- * and connect on the host, then copy bytes both ways until both sides
+ * and connect on the host, then move bytes both ways until both sides
  * are done.  One epoll set, edge-triggered per connection: any event of a
- * connection moves both of its directions as far as they go. */
+ * connection moves both of its directions as far as they go.  Bytes move
+ * by splice(2) through a pipe per direction: the kernel hands pages from
+ * one socket to the other, and bwrapper never copies them. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <talloc.h>
 #include <unistd.h>
@@ -25,16 +29,18 @@
 #include "util.h"
 
 #define HEAD_MAX 16384          /* a request's line and headers */
-#define FLOW_BUF (256 * 1024)   /* bytes in flight, per direction */
-#define MAX_CONNS 256           /* two fds each: well inside the usual 1024 */
+#define FLOW_PIPE (1 << 20)     /* bytes in flight per direction: the unprivileged pipe-max-size */
+#define MAX_CONNS 256
+#define FDS_PER_CONN 6          /* two sockets, two pipes */
 
 enum side { CLIENT, UPSTREAM };
 enum conn_state { READING_REQUEST, CONNECTING, RELAYING };
 
-/* One direction: bytes read from one side, not yet written to the other. */
+/* One direction: bytes read from one side, not yet written to the other,
+ * wait in a pipe. */
 struct flow {
-    char *buf;
-    size_t off, len;
+    int pipe[2];    /* -1 until relaying */
+    size_t pending; /* bytes in the pipe */
     bool eof;       /* the reading side is done */
     bool shut;      /* ...and the writing side has been told (SHUT_WR) */
     uint64_t bytes; /* read, after the request's head */
@@ -71,7 +77,7 @@ struct proxy {
     const struct plan *plan;
     int listener, epoll;
     struct conn *conns; /* live and dead */
-    size_t n_live;
+    size_t n_live, max_conns;
     void (*old_sigpipe)(int);
 };
 
@@ -142,10 +148,13 @@ static void conn_close(struct conn *c)
         return;
     if (!c->reported)
         report(c, c->rule ? "allow" : "deny", c->rule ? NULL : "no complete request");
-    for (int s = CLIENT; s <= UPSTREAM; s++)
-        if (c->fd[s] >= 0)
-            close(c->fd[s]);
-    c->fd[CLIENT] = c->fd[UPSTREAM] = -1;
+    int *fds[] = {&c->fd[CLIENT], &c->fd[UPSTREAM], &c->up.pipe[0], &c->up.pipe[1], &c->down.pipe[0],
+                  &c->down.pipe[1]};
+    for (size_t i = 0; i < N_ELEMENTS(fds); i++) {
+        if (*fds[i] >= 0)
+            close(*fds[i]);
+        *fds[i] = -1;
+    }
     c->dead = true;
     c->proxy->n_live--;
 }
@@ -191,14 +200,16 @@ static void fail(struct conn *c, const char *why)
 /* ---- relaying ---- */
 
 /* Move FLOW's bytes from FROM to TO as far as they go; whether anything
- * moved.  *BROKEN on an error of either side. */
+ * moved.  *BROKEN on an error of either side.  (EAGAIN from the first
+ * splice is an empty socket or a full pipe: either way, nothing to do.) */
 static bool flow_step(struct flow *f, int from, int to, bool *broken)
 {
+    const unsigned flags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
     bool moved = false;
-    if (!f->eof && f->len < FLOW_BUF) {
-        ssize_t n = recv(from, f->buf + f->len, FLOW_BUF - f->len, 0);
+    if (!f->eof && f->pending < FLOW_PIPE) {
+        ssize_t n = splice(from, NULL, f->pipe[1], NULL, FLOW_PIPE - f->pending, flags);
         if (n > 0) {
-            f->len += (size_t)n;
+            f->pending += (size_t)n;
             f->bytes += (uint64_t)n;
             moved = true;
         } else if (n == 0) {
@@ -207,18 +218,16 @@ static bool flow_step(struct flow *f, int from, int to, bool *broken)
             *broken = true;
         }
     }
-    if (f->off < f->len) {
-        ssize_t n = send(to, f->buf + f->off, f->len - f->off, MSG_NOSIGNAL);
+    if (f->pending > 0) {
+        ssize_t n = splice(f->pipe[0], NULL, to, NULL, f->pending, flags);
         if (n > 0) {
-            f->off += (size_t)n;
+            f->pending -= (size_t)n;
             moved = true;
-            if (f->off == f->len)
-                f->off = f->len = 0;
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
             *broken = true;
         }
     }
-    if (f->eof && f->len == 0 && !f->shut) {
+    if (f->eof && f->pending == 0 && !f->shut) {
         shutdown(to, SHUT_WR);
         f->shut = true;
     }
@@ -235,18 +244,27 @@ static void pump(struct conn *c)
         conn_close(c);
 }
 
-static void start_flow(struct conn *c, struct flow *f, const char *data, size_t len)
+/* The pipe of a direction, with DATA in it first: an empty pipe of
+ * FLOW_PIPE bytes (or the 64 KiB default) takes a head of HEAD_MAX at
+ * once. */
+static bool start_flow(struct flow *f, const char *data, size_t len)
 {
-    f->buf = talloc_size(c, FLOW_BUF);
-    memcpy(f->buf, data, len);
-    f->len = len;
+    if (pipe2(f->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+        return false;
+    (void)fcntl(f->pipe[1], F_SETPIPE_SZ, FLOW_PIPE);
+    f->pending = len;
+    return len == 0 || write(f->pipe[1], data, len) == (ssize_t)len;
 }
 
 static void connected(struct conn *c)
 {
     c->state = RELAYING;
-    start_flow(c, &c->up, c->request, c->request_len);
-    start_flow(c, &c->down, c->greeting ? c->greeting : "", c->greeting ? strlen(c->greeting) : 0);
+    if (!start_flow(&c->up, c->request, c->request_len) ||
+        !start_flow(&c->down, c->greeting ? c->greeting : "", c->greeting ? strlen(c->greeting) : 0)) {
+        c->error = talloc_asprintf(c, "can't make a pipe: %s", strerror(errno));
+        conn_close(c);
+        return;
+    }
     pump(c);
 }
 
@@ -549,13 +567,14 @@ static void accept_all(struct proxy *px)
         if (fd < 0)
             return; /* EAGAIN; or out of fds, and it waits in the backlog */
         struct conn *c = talloc_zero(px, struct conn);
-        *c = (struct conn){.proxy = px, .next = px->conns, .fd = {fd, -1}, .state = READING_REQUEST};
+        *c = (struct conn){.proxy = px, .next = px->conns, .fd = {fd, -1}, .state = READING_REQUEST,
+                           .up.pipe = {-1, -1}, .down.pipe = {-1, -1}};
         c->ep[CLIENT] = (struct endpoint){c, CLIENT};
         c->ep[UPSTREAM] = (struct endpoint){c, UPSTREAM};
         px->conns = c;
         px->n_live++;
-        if (px->n_live > MAX_CONNS)
-            deny(c, 503, talloc_asprintf(c, "more than %d connections at a time", MAX_CONNS));
+        if (px->n_live > px->max_conns)
+            deny(c, 503, talloc_asprintf(c, "more than %zu connections at a time", px->max_conns));
         else if (!watch(c, CLIENT))
             deny(c, 503, talloc_asprintf(c, "can't watch the connection: %s", strerror(errno)));
     }
@@ -586,6 +605,19 @@ struct proxy *proxy_begin(void *mem, const struct plan *p, int listener)
     if (epoll_ctl(px->epoll, EPOLL_CTL_ADD, listener, &ev) < 0)
         die_errno("--allow-net: epoll_ctl");
     px->old_sigpipe = signal(SIGPIPE, SIG_IGN);
+    /* Room for MAX_CONNS connections if the hard limit allows (the
+     * command's limits are its own: it runs already); fewer if not. */
+    struct rlimit nofile;
+    px->max_conns = MAX_CONNS;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+        rlim_t want = MAX_CONNS * FDS_PER_CONN + 64;
+        if (nofile.rlim_cur < want && nofile.rlim_max != nofile.rlim_cur) {
+            nofile.rlim_cur = nofile.rlim_max < want ? nofile.rlim_max : want;
+            (void)setrlimit(RLIMIT_NOFILE, &nofile);
+        }
+        if (nofile.rlim_cur < want)
+            px->max_conns = nofile.rlim_cur > 64 + FDS_PER_CONN ? (nofile.rlim_cur - 64) / FDS_PER_CONN : 1;
+    }
     return px;
 }
 
