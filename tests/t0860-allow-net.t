@@ -219,6 +219,23 @@ test_expect_success SANDBOX 'a connection around the proxy fails: the sandbox ha
     test_must_be_empty report.jsonl
 '
 
+# /proc/net/tcp lines of a listening socket on port 3128 (0C38), of the
+# network namespace of whoever reads it.
+listeners='awk "\$4 == \"0A\" && \$2 ~ /:0C38\$/" /proc/net/tcp'
+
+test_expect_success SANDBOX 'nothing listens on the host: the proxy'"'"'s socket is the sandbox'"'"'s' '
+    mkfifo to_box from_box &&
+    { box --allow-net 127.0.0.1:$PORT -- sh -c "$listeners | wc -l; read x" <to_box >from_box & } &&
+    pid=$! &&
+    exec 8>to_box &&
+    read inside <from_box &&
+    test "$inside" = 1 &&
+    eval "$listeners" >host.out &&
+    echo >&8 && exec 8>&- &&
+    wait $pid &&
+    test_must_be_empty host.out
+'
+
 test_expect_success SANDBOX 'malformed requests get 400 and a report line' '
     box --allow-net 127.0.0.1:$PORT -- sh -c "
         \"$PY\" /t/client.py raw \"GET /hello HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n\" &&
