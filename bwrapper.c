@@ -304,7 +304,7 @@ static void warn_repeated(const struct option_def *o, bool already)
 {
     static const char *const names[] = {"--chdir", "--sync-fd", "--block-fd", "--userns-block-fd", "--info-fd",
                                         "--json-status-fd", "--seccomp", "--hostname", "--uid", "--gid",
-                                        "--emit-oci", "--runtime"};
+                                        "--emit-oci", "--runtime", "--report-fd"};
     for (size_t i = 0; already && i < N_ELEMENTS(names); i++)
         if (strcmp(o->name, names[i]) == 0)
             warn("Only the last %s option will take effect", o->name);

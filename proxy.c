@@ -236,10 +236,13 @@ static bool flow_step(struct flow *f, int from, int to, bool *broken)
 
 static void pump(struct conn *c)
 {
-    bool broken = false;
-    while (!broken && (flow_step(&c->up, c->fd[CLIENT], c->fd[UPSTREAM], &broken) |
-                       flow_step(&c->down, c->fd[UPSTREAM], c->fd[CLIENT], &broken)))
-        ;
+    bool broken = false, moved = true;
+    while (!broken && moved) {
+        /* both directions each time round, whatever the first did */
+        bool up = flow_step(&c->up, c->fd[CLIENT], c->fd[UPSTREAM], &broken);
+        bool down = flow_step(&c->down, c->fd[UPSTREAM], c->fd[CLIENT], &broken);
+        moved = up || down;
+    }
     if (broken || (c->up.shut && c->down.shut))
         conn_close(c);
 }
@@ -381,7 +384,10 @@ static bool forward_head(struct conn *c, const char *path, const char *version, 
 }
 
 /* The addresses to try: the literal itself, or what the name resolves to
- * on the host, less those the rule does not reach (netallow.c). */
+ * on the host, less those the rule does not reach (netallow.c).  The
+ * static build's getaddrinfo (the linker warns) reads /etc/hosts and DNS
+ * itself; other NSS modules come from the host's glibc, which must be the
+ * version bwrapper was linked with, as for any static glibc program. */
 static bool resolve(struct conn *c, enum host_kind kind, const struct net_addr *literal)
 {
     if (kind == HOST_IP) {
