@@ -19,8 +19,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <talloc.h>
 #include <unistd.h>
 
@@ -31,10 +34,11 @@
 #define HEAD_MAX 16384          /* a request's line and headers */
 #define FLOW_PIPE (1 << 20)     /* bytes in flight per direction: the unprivileged pipe-max-size */
 #define MAX_CONNS 256
-#define FDS_PER_CONN 6          /* two sockets, two pipes */
+#define FDS_PER_CONN 6          /* two sockets, two pipes (or the resolver's one) */
+#define MAX_ADDRS 32            /* of one name, tried in order */
 
-enum side { CLIENT, UPSTREAM };
-enum conn_state { READING_REQUEST, CONNECTING, RELAYING };
+enum side { CLIENT, UPSTREAM, RESOLVER };
+enum conn_state { READING_REQUEST, RESOLVING, CONNECTING, RELAYING };
 
 /* One direction: bytes read from one side, not yet written to the other,
  * wait in a pipe. */
@@ -55,8 +59,11 @@ struct endpoint {
 struct conn {
     struct proxy *proxy;
     struct conn *next;
-    int fd[2];
-    struct endpoint ep[2];
+    int fd[3];           /* by side; the resolver's is its answer's pipe */
+    struct endpoint ep[3];
+    pid_t resolver;      /* resolving: the child doing it; 0 otherwise */
+    char *answer;        /* what it wrote so far */
+    size_t answer_len;
     enum conn_state state;
     bool dead;     /* closed; freed once the current batch of events is done */
     bool reported;
@@ -142,14 +149,35 @@ static void report(struct conn *c, const char *decision, const char *reason)
 
 /* ---- connections ---- */
 
+static bool watch(struct conn *c, enum side s)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = &c->ep[s]};
+    return epoll_ctl(c->proxy->epoll, EPOLL_CTL_ADD, c->fd[s], &ev) == 0;
+}
+
+/* Before each close: an fd a resolver child still holds a copy of would
+ * keep its registration, and its events would name a freed connection. */
+static void unwatch(struct conn *c, enum side s)
+{
+    if (c->fd[s] >= 0)
+        (void)epoll_ctl(c->proxy->epoll, EPOLL_CTL_DEL, c->fd[s], NULL);
+}
+
 static void conn_close(struct conn *c)
 {
     if (c->dead)
         return;
     if (!c->reported)
         report(c, c->rule ? "allow" : "deny", c->rule ? NULL : "no complete request");
-    int *fds[] = {&c->fd[CLIENT], &c->fd[UPSTREAM], &c->up.pipe[0], &c->up.pipe[1], &c->down.pipe[0],
-                  &c->down.pipe[1]};
+    if (c->resolver > 0) {
+        kill(c->resolver, SIGKILL);
+        (void)waitpid(c->resolver, NULL, 0);
+        c->resolver = 0;
+    }
+    for (int side = CLIENT; side <= RESOLVER; side++)
+        unwatch(c, side);
+    int *fds[] = {&c->fd[CLIENT], &c->fd[UPSTREAM], &c->fd[RESOLVER], &c->up.pipe[0], &c->up.pipe[1],
+                  &c->down.pipe[0], &c->down.pipe[1]};
     for (size_t i = 0; i < N_ELEMENTS(fds); i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -159,11 +187,6 @@ static void conn_close(struct conn *c)
     c->proxy->n_live--;
 }
 
-static bool watch(struct conn *c, enum side s)
-{
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = &c->ep[s]};
-    return epoll_ctl(c->proxy->epoll, EPOLL_CTL_ADD, c->fd[s], &ev) == 0;
-}
 
 /* A short answer of the proxy's own, then the end of the connection. */
 static void respond(struct conn *c, int status, const char *why)
@@ -304,7 +327,7 @@ static void connect_done(struct conn *c)
         connected(c);
         return;
     }
-    epoll_ctl(c->proxy->epoll, EPOLL_CTL_DEL, c->fd[UPSTREAM], NULL);
+    unwatch(c, UPSTREAM);
     close(c->fd[UPSTREAM]);
     c->fd[UPSTREAM] = -1;
     connect_next(c, err);
@@ -383,60 +406,142 @@ static bool forward_head(struct conn *c, const char *path, const char *version, 
     return true;
 }
 
-/* The addresses to try: the literal itself, or what the name resolves to
- * on the host, less those the rule does not reach (netallow.c).  The
- * static build's getaddrinfo (the linker warns) reads /etc/hosts and DNS
- * itself; other NSS modules come from the host's glibc, which must be the
- * version bwrapper was linked with, as for any static glibc program. */
-static bool resolve(struct conn *c, enum host_kind kind, const struct net_addr *literal)
+/* getaddrinfo waits as long as the name's DNS servers like, which the
+ * command can choose (any name under a listed wildcard): it runs in a
+ * child of its own, so that the monitor's loop (the other connections,
+ * signals, --timeout) never waits for it.  The child writes getaddrinfo's
+ * status, then each address as a sockaddr_storage, and exits.  (The
+ * static build's getaddrinfo, which the linker warns about, reads
+ * /etc/hosts and DNS itself; other NSS modules come from the host's glibc,
+ * which must be the one bwrapper was linked with, as for any static glibc
+ * program.) */
+static _Noreturn void resolver_child(const char *host, unsigned port, int out)
 {
-    if (kind == HOST_IP) {
-        c->addrs = talloc_zero(c, struct sockaddr_storage);
-        c->n_addrs = 1;
-        if (literal->family == AF_INET) {
-            struct sockaddr_in *sin = (struct sockaddr_in *)c->addrs;
-            *sin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
-            memcpy(&sin->sin_addr, literal->bytes, 4);
-        } else {
-            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)c->addrs;
-            *sin6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)c->port)};
-            memcpy(&sin6->sin6_addr, literal->bytes, 16);
-        }
-        return true;
+    /* none of the monitor's other fds: a connection it closes must end now,
+     * not when this child does */
+    if (out != 3 && dup2(out, 3) < 0)
+        _exit(1);
+    out = 3;
+    syscall(SYS_close_range, 4u, ~0u, 0u);
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    char service[8];
+    snprintf(service, sizeof service, "%u", port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
+    int rc = getaddrinfo(host, service, &hints, &res);
+    (void)write_all(out, &rc, sizeof rc);
+    size_t n = 0;
+    for (struct addrinfo *ai = rc == 0 ? res : NULL; ai != NULL && n < MAX_ADDRS; ai = ai->ai_next) {
+        struct sockaddr_storage ss = {0};
+        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || ai->ai_addrlen > sizeof ss)
+            continue;
+        memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+        (void)write_all(out, &ss, sizeof ss);
+        n++;
     }
-    char port[8];
-    snprintf(port, sizeof port, "%u", c->port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
-    int rc = getaddrinfo(c->host, port, &hints, &res);
+    _exit(0);
+}
+
+static void start_resolving(struct conn *c)
+{
+    int answer[2];
+    if (pipe2(answer, O_CLOEXEC) < 0) {
+        fail(c, talloc_asprintf(c, "can't resolve %s: pipe: %s", c->host, strerror(errno)));
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(answer[0]);
+        resolver_child(c->host, c->port, answer[1]);
+    }
+    int err = errno;
+    close(answer[1]);
+    if (pid < 0) {
+        close(answer[0]);
+        fail(c, talloc_asprintf(c, "can't resolve %s: fork: %s", c->host, strerror(err)));
+        return;
+    }
+    c->resolver = pid;
+    c->fd[RESOLVER] = answer[0];
+    c->state = RESOLVING;
+    if (fcntl(answer[0], F_SETFL, O_NONBLOCK) < 0 || !watch(c, RESOLVER))
+        fail(c, talloc_asprintf(c, "can't resolve %s: %s", c->host, strerror(errno)));
+}
+
+/* The resolver's answer is complete: keep the addresses the rule reaches
+ * (netallow.c), and connect. */
+static void resolved(struct conn *c)
+{
+    int rc;
+    if (c->answer_len < sizeof rc) {
+        fail(c, talloc_asprintf(c, "can't resolve %s: the resolver died", c->host));
+        return;
+    }
+    memcpy(&rc, c->answer, sizeof rc);
     if (rc != 0) {
         fail(c, talloc_asprintf(c, "can't resolve %s: %s", c->host, gai_strerror(rc)));
-        return false;
+        return;
     }
     const char *refused = NULL;
-    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-            continue;
-        const char *why = net_addr_refused(c, c->proxy->plan, c->rule, ai->ai_addr, c->port);
-        if (why != NULL) {
-            refused = refused ? refused : why;
-            continue;
-        }
-        c->addrs = talloc_realloc(c, c->addrs, struct sockaddr_storage, c->n_addrs + 1);
-        memset(&c->addrs[c->n_addrs], 0, sizeof *c->addrs);
-        memcpy(&c->addrs[c->n_addrs++], ai->ai_addr, ai->ai_addrlen);
+    size_t n = (c->answer_len - sizeof rc) / sizeof(struct sockaddr_storage);
+    c->addrs = talloc_array(c, struct sockaddr_storage, n);
+    for (size_t i = 0; i < n; i++) {
+        struct sockaddr_storage ss;
+        memcpy(&ss, c->answer + sizeof rc + i * sizeof ss, sizeof ss);
+        const char *why = net_addr_refused(c, c->proxy->plan, c->rule, (struct sockaddr *)&ss, c->port);
+        if (why == NULL)
+            c->addrs[c->n_addrs++] = ss;
+        else if (refused == NULL)
+            refused = why;
     }
-    freeaddrinfo(res);
-    if (c->n_addrs == 0 && refused != NULL) {
+    if (c->n_addrs == 0 && refused != NULL)
         deny(c, 403, talloc_asprintf(c, "%s resolves to a %s, which only a name or address listed by itself "
                                         "reaches (%s matched the wildcard %s)", c->host, refused, c->host,
                                      c->rule->text));
-        return false;
-    }
-    if (c->n_addrs == 0) {
+    else if (c->n_addrs == 0)
         fail(c, talloc_asprintf(c, "%s has no IPv4 or IPv6 address", c->host));
-        return false;
+    else
+        connect_next(c, EHOSTUNREACH);
+}
+
+static void read_answer(struct conn *c)
+{
+    for (;;) {
+        char buf[4096];
+        ssize_t n = read(c->fd[RESOLVER], buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0)
+            break;
+        c->answer = talloc_realloc(c, c->answer, char, c->answer_len + (size_t)n);
+        memcpy(c->answer + c->answer_len, buf, (size_t)n);
+        c->answer_len += (size_t)n;
     }
-    return true;
+    unwatch(c, RESOLVER);
+    close(c->fd[RESOLVER]);
+    c->fd[RESOLVER] = -1;
+    /* it has closed its end: it is exiting */
+    (void)waitpid(c->resolver, NULL, 0);
+    c->resolver = 0;
+    resolved(c);
+}
+
+/* An address is its own answer. */
+static void connect_literal(struct conn *c, const struct net_addr *literal)
+{
+    c->addrs = talloc_zero(c, struct sockaddr_storage);
+    c->n_addrs = 1;
+    if (literal->family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)c->addrs;
+        *sin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
+        memcpy(&sin->sin_addr, literal->bytes, 4);
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)c->addrs;
+        *sin6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)c->port)};
+        memcpy(&sin6->sin6_addr, literal->bytes, 16);
+    }
+    connect_next(c, EHOSTUNREACH);
 }
 
 /* The head is complete (it ends at HEAD_END): decide, and start. */
@@ -515,8 +620,10 @@ static void on_request(struct conn *c, size_t head_end)
         c->request_len += rest;
     }
     c->up.bytes = rest;
-    if (resolve(c, kind, &literal))
-        connect_next(c, EHOSTUNREACH);
+    if (kind == HOST_IP)
+        connect_literal(c, &literal);
+    else
+        start_resolving(c);
 }
 
 static void read_request(struct conn *c)
@@ -553,6 +660,10 @@ static void conn_event(struct conn *c, enum side side)
         if (side == CLIENT)
             read_request(c);
         break;
+    case RESOLVING:
+        if (side == RESOLVER)
+            read_answer(c);
+        break;
     case CONNECTING:
         /* the client's events wait: the relay reads what they announced */
         if (side == UPSTREAM)
@@ -573,10 +684,10 @@ static void accept_all(struct proxy *px)
         if (fd < 0)
             return; /* EAGAIN; or out of fds, and it waits in the backlog */
         struct conn *c = talloc_zero(px, struct conn);
-        *c = (struct conn){.proxy = px, .next = px->conns, .fd = {fd, -1}, .state = READING_REQUEST,
+        *c = (struct conn){.proxy = px, .next = px->conns, .fd = {fd, -1, -1}, .state = READING_REQUEST,
                            .up.pipe = {-1, -1}, .down.pipe = {-1, -1}};
-        c->ep[CLIENT] = (struct endpoint){c, CLIENT};
-        c->ep[UPSTREAM] = (struct endpoint){c, UPSTREAM};
+        for (int side = CLIENT; side <= RESOLVER; side++)
+            c->ep[side] = (struct endpoint){c, (enum side)side};
         px->conns = c;
         px->n_live++;
         if (px->n_live > px->max_conns)

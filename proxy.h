@@ -16,8 +16,8 @@ void proxy_send_listener(int sock, unsigned port);
 
 /* The monitor side: one epoll set serves every connection, so the
  * monitor's poll loop waits on one more fd, no thread per connection.
- * Names are resolved with getaddrinfo in the loop itself: a slow DNS
- * answer holds the other connections meanwhile (the sandbox's own). */
+ * Names are resolved by getaddrinfo in a short-lived child per request,
+ * whose answer comes back through a pipe in the same epoll set. */
 struct proxy;
 
 /* Takes LISTENER (closed by proxy_end).  Dies on failure. */

@@ -272,6 +272,28 @@ test_expect_success SANDBOX,HOSTS '...unless that address is listed by itself; a
     report_has ".host == \"wild.test\" and .decision == \"deny\""
 '
 
+# A resolution that waits: /etc/resolv.conf and /etc/hosts are fifos.  The
+# resolver's open() of the first waits for a helper (so the test knows the
+# resolution has begun), and its open() of the second for ever, since
+# nothing writes there.  Meanwhile a connection to a listed address must go
+# through: the proxy resolves in a child, never in its own loop.  (timeout
+# 60 only ends a run that would otherwise hang.)
+test_expect_success SANDBOX,HOSTS 'a name still resolving does not hold the other connections' '
+    mkfifo resolv.fifo hosts.fifo go &&
+    { timeout 60 sh -c "exec 9>resolv.fifo && exec 9>&- && echo >go" & } &&
+    helper=$! &&
+    timeout 60 "$BWRAP" --die-with-parent --dev-bind / / --bind "$here/resolv.fifo" /etc/resolv.conf \
+        --bind "$here/hosts.fifo" /etc/hosts -- \
+        "$BWRAPPER" $SB --ro-bind "$here" /t --report-fd 3 \
+        --allow-net "*.wild.test:$PORT" --allow-net 127.0.0.1:$PORT -- sh -c "
+            \"$PY\" /t/client.py tunnel slow.wild.test $PORT / >/dev/null &
+            read x </t/go &&
+            \"$PY\" /t/client.py tunnel 127.0.0.1 $PORT /hello" 3>report.jsonl >out;
+    wait $helper &&
+    grep -x hello out &&
+    jq -e -s ".[0].host == \"127.0.0.1\" and .[0].decision == \"allow\"" report.jsonl
+'
+
 test_expect_success SANDBOX '50 connections at once, each reported' '
     box --allow-net 127.0.0.1:$PORT -- "$PY" /t/client.py parallel 50 127.0.0.1 $PORT >out &&
     echo 50 >expect &&
