@@ -761,8 +761,11 @@ void proxy_handle(struct proxy *px)
 
 void proxy_end(struct proxy *px)
 {
-    for (struct conn *c = px->conns; c; c = c->next)
+    for (struct conn *c = px->conns; c; c = c->next) {
+        if (c->state == RESOLVING || c->state == CONNECTING)
+            c->error = "the sandbox ended before the connection was made";
         conn_close(c);
+    }
     free_dead(px);
     close(px->listener);
     close(px->epoll);
