@@ -187,7 +187,6 @@ static void conn_close(struct conn *c)
     c->proxy->n_live--;
 }
 
-
 /* A short answer of the proxy's own, then the end of the connection. */
 static void respond(struct conn *c, int status, const char *why)
 {
