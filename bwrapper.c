@@ -21,6 +21,7 @@
 
 #include "caps.h"
 #include "guarantees.h"
+#include "netallow.h"
 #include "oci.h"
 #include "plan.h"
 #include "seccomp.h"
@@ -46,6 +47,8 @@ struct parser {
     const char *args_fd; /* the --args fd being parsed, or NULL */
     enum print_what print;
     bool isolation_given; /* --isolation seen: --profile agent leaves it */
+    bool share_net_given; /* --share-net seen: --allow-net refuses it */
+    bool agent;           /* --profile agent seen */
 };
 
 struct option_def;
@@ -282,6 +285,18 @@ static void h_share_net(struct parser *ps, const struct option_def *o, const cha
 {
     (void)o, (void)a;
     ps->plan->ns &= ~(unsigned)NS_NET;
+    ps->share_net_given = true;
+}
+
+/* --allow-net HOST[:PORT]: a network namespace of its own, whatever else
+ * is given (checked once parsing is done: check_allow_net). */
+static void h_allow_net(struct parser *ps, const struct option_def *o, const char *const *a)
+{
+    (void)o;
+    struct plan *p = ps->plan;
+    p->net_rules = talloc_realloc(p, p->net_rules, struct net_rule, p->n_net_rules + 1);
+    p->net_rules[p->n_net_rules++] = net_rule_parse(p, a[0]);
+    p->ns |= NS_NET;
 }
 
 /* bwrap warns when these are given again: only the last one counts. */
@@ -289,7 +304,7 @@ static void warn_repeated(const struct option_def *o, bool already)
 {
     static const char *const names[] = {"--chdir", "--sync-fd", "--block-fd", "--userns-block-fd", "--info-fd",
                                         "--json-status-fd", "--seccomp", "--hostname", "--uid", "--gid",
-                                        "--emit-oci", "--runtime"};
+                                        "--emit-oci", "--runtime", "--report-fd"};
     for (size_t i = 0; already && i < N_ELEMENTS(names); i++)
         if (strcmp(o->name, names[i]) == 0)
             warn("Only the last %s option will take effect", o->name);
@@ -602,6 +617,7 @@ static void h_profile(struct parser *ps, const struct option_def *o, const char 
     if (strcmp(a[0], "agent") != 0)
         die("%s %s: unknown profile (known: agent)", o->name, a[0]);
     expand_agent(ps);
+    ps->agent = true;
 }
 
 static void h_isolation(struct parser *ps, const struct option_def *o, const char *const *a)
@@ -868,6 +884,10 @@ static const struct option_def options[] = {
     OPT("--runtime", 1, h_string, offsetof(struct plan, runtime), "NAME|PATH",
         "Run the sandbox with the OCI runtime runc, crun or runsc"),
     OPT("--runtime-flag", 1, h_runtime_flag, 0, "FLAG", "Pass FLAG to the OCI runtime as a global flag (repeatable)"),
+    OPT("--allow-net", 1, h_allow_net, 0, "HOST[:PORT]",
+        "Reach HOST (*.DOMAIN: its subdomains) on PORT (default 443 and 80) through a proxy at 127.0.0.1:3128, and nothing else"),
+    OPT("--report-fd", 1, h_fd, offsetof(struct plan, report_fd), "FD",
+        "Write each --allow-net connection, allowed or denied, to FD as one JSON line"),
     OPT("--print-seccomp", 0, h_print, PRINT_SECCOMP, "", "Print the --seccomp-profile as JSON and exit"),
     OPT("--print-seccomp-bpf", 0, h_print, PRINT_SECCOMP_BPF, "",
         "Write the --seccomp-profile as a compiled BPF program (as --seccomp reads it) and exit"),
@@ -991,11 +1011,60 @@ static void check_stage_options(const struct plan *p)
         die("--commit, --discard and --diff act on a kept stage: they take no command and no --stage");
 }
 
+static void add_env(struct plan *p, const char *name, const char *value)
+{
+    p->env = talloc_realloc(p, p->env, struct env_op, p->n_env + 1);
+    p->env[p->n_env++] = (struct env_op){.kind = ENV_SET, .name = talloc_strdup(p, name),
+                                         .value = talloc_strdup(p, value)};
+}
+
+/* --allow-net: what cannot carry it, and the command's environment.  The
+ * proxy's variables come after every --setenv, --unsetenv and --clearenv
+ * (--profile agent's among them): the proxy is the only way out, so
+ * whatever points elsewhere cannot work. */
+static void check_allow_net(struct parser *ps)
+{
+    struct plan *p = ps->plan;
+    if (p->report_fd != -1 && p->n_net_rules == 0)
+        die("--report-fd %d: reports --allow-net's connections, and no --allow-net is given", p->report_fd);
+    if (p->n_net_rules == 0)
+        return;
+    const char *first = p->net_rules[0].text;
+    if (ps->share_net_given)
+        die("--allow-net %s: not with --share-net (--allow-net keeps a network namespace of its own)", first);
+    if (p->emit_oci || p->runtime)
+        die("--allow-net %s: not supported with %s (the proxy runs in bwrapper's own monitor)", first,
+            p->emit_oci ? "--emit-oci" : "--runtime");
+    if (p->isolation == ISOLATION_LANDLOCK)
+        die("--allow-net %s: not supported with --isolation landlock (the proxy needs a network namespace)", first);
+    char *url = talloc_asprintf(p, "http://127.0.0.1:%d", NET_PROXY_PORT);
+    static const char *const proxies[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY",
+                                          "all_proxy"};
+    for (size_t i = 0; i < N_ELEMENTS(proxies); i++)
+        add_env(p, proxies[i], url);
+    add_env(p, "NO_PROXY", "localhost,127.0.0.1");
+    add_env(p, "no_proxy", "localhost,127.0.0.1");
+    talloc_free(url);
+    /* --profile agent's root is read-only, ~/.cache with it: package
+     * tools get their caches in the private /tmp, unless told otherwise. */
+    static const char *const caches[][2] = {
+        {"XDG_CACHE_HOME", "/tmp/.cache"}, {"PIP_CACHE_DIR", "/tmp/.cache/pip"}, {"npm_config_cache", "/tmp/.cache/npm"},
+    };
+    for (size_t i = 0; i < N_ELEMENTS(caches) && ps->agent; i++) {
+        bool given = false;
+        for (size_t k = 0; k < p->n_env; k++)
+            given |= p->env[k].kind == ENV_SET && strcmp(p->env[k].name, caches[i][0]) == 0;
+        if (!given)
+            add_env(p, caches[i][0], caches[i][1]);
+    }
+}
+
 struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, enum print_what *print)
 {
     struct plan *p = talloc_zero(mem_ctx, struct plan);
     p->userns_fd = p->userns2_fd = p->pidns_fd = -1;
     p->sync_fd = p->block_fd = p->userns_block_fd = p->info_fd = p->json_status_fd = p->changes_fd = -1;
+    p->report_fd = -1;
     p->uid = p->gid = -1;
     struct parser ps = {.plan = p, .next_perms = PERMS_UNSET};
 
@@ -1014,6 +1083,7 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
     if (ps.print == PRINT_SECCOMP_BPF && p->seccomp_profile == NULL)
         die("--print-seccomp-bpf needs --seccomp-profile");
     check_stage_options(p);
+    check_allow_net(&ps);
     *print = ps.print;
     if (p->stage_action != STAGE_ACTION_NONE)
         return p;

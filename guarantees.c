@@ -37,6 +37,8 @@ static bool confines_files(const struct plan *p)
     return p->root_readonly || p->isolation == ISOLATION_LANDLOCK;
 }
 static bool asks_net(const struct plan *p) { return p->ns & NS_NET; }
+static bool asks_no_net(const struct plan *p) { return (p->ns & NS_NET) && p->n_net_rules == 0; }
+static bool asks_allowlist(const struct plan *p) { return p->n_net_rules > 0; }
 static bool asks_pid(const struct plan *p) { return p->ns & NS_PID; }
 static bool asks_uts(const struct plan *p) { return p->ns & NS_UTS; }
 static bool asks_ipc(const struct plan *p) { return p->ns & NS_IPC; }
@@ -76,6 +78,15 @@ static const char *means_net(void *mem, const struct plan *p, const struct machi
         return "network namespace";
     return m->abi >= 4 ? "landlock abi 4 (tcp bind and connect), seccomp (socket: AF_UNIX only)"
                        : talloc_strdup(mem, "seccomp (socket: AF_UNIX only)");
+}
+
+static const char *means_allowlist(void *mem, const struct plan *p, const struct machine *m, const char **gap)
+{
+    (void)mem, (void)p;
+    if (m->namespaces)
+        return "network namespace, bwrapper's proxy";
+    *gap = "the proxy needs a network namespace: Landlock cannot send connections through it";
+    return NULL;
 }
 
 static const char *means_abstract(void *mem, const struct plan *p, const struct machine *m, const char **gap)
@@ -162,7 +173,9 @@ static const struct guarantee guarantees[] = {
      means_writes},
     {"reads-confined", "reads only of the system directories and the --ro/--rw paths", confines_files,
      means_reads},
-    {"no-network", "no network but unix sockets", asks_net, means_net},
+    {"no-network", "no network but unix sockets", asks_no_net, means_net},
+    {"net-allowlist", "network only to the --allow-net hosts and ports, through bwrapper's proxy", asks_allowlist,
+     means_allowlist},
     {"no-host-abstract-sockets", "no connection to the host's abstract unix sockets", asks_net, means_abstract},
     {"no-host-socket-files", "no connection to the host's unix socket files", confines_files,
      means_pathname_sockets},

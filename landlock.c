@@ -135,6 +135,7 @@ const char *landlock_unexpressible(void *mem, const struct plan *p)
         {p->n_lock_files > 0, "--lock-file"},
         {p->block_fd != -1, "--block-fd"},
         {p->pty, "--pty"},
+        {p->n_net_rules > 0, "--allow-net"},
         {p->cap_add != 0, "--cap-add"},
         {(p->ns & NS_USER) && !(p->ns & NS_USER_TRY), "--unshare-user"},
         {(p->ns & NS_CGROUP) && !(p->ns & NS_CGROUP_TRY), "--unshare-cgroup"},

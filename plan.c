@@ -7,6 +7,7 @@
 #include <sys/capability.h>
 #include <talloc.h>
 
+#include "netallow.h"
 #include "plan.h"
 #include "seccomp.h"
 
@@ -234,6 +235,19 @@ char *plan_to_json(void *mem_ctx, const struct plan *p)
         static const char *const actions[] = {[STAGE_ACTION_COMMIT] = "commit", [STAGE_ACTION_DISCARD] = "discard",
                                               [STAGE_ACTION_DIFF] = "diff"};
         json_object_set_new(o, "stage-action", json_pack("{s:s,s:s}", "action", actions[p->stage_action], "dir", p->stage_dir));
+    }
+    if (p->n_net_rules > 0) {
+        json_t *rules = json_array();
+        for (size_t i = 0; i < p->n_net_rules; i++) {
+            const struct net_rule *r = &p->net_rules[i];
+            json_t *ports = r->port ? json_pack("[i]", r->port) : json_pack("[i,i]", 443, 80);
+            json_array_append_new(rules, json_pack("{s:o,s:o,s:b,s:b,s:o}", "rule", text_json(r->text), "host",
+                                                   text_json(r->host), "wildcard", r->wildcard, "address",
+                                                   r->addr.family != 0, "ports", ports));
+        }
+        json_t *net = json_pack("{s:o,s:s}", "allow", rules, "proxy", "http://127.0.0.1:" NET_PROXY_PORT_TEXT);
+        set_fd(net, "report-fd", p->report_fd);
+        json_object_set_new(o, "allow-net", net);
     }
     set_string(o, "emit-oci", p->emit_oci);
     set_string(o, "runtime", p->runtime);

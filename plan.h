@@ -147,6 +147,23 @@ struct seccomp_profile {
     size_t n_rules;
 };
 
+/* An IP address as the kernel has it: family AF_INET (4 bytes used) or
+ * AF_INET6; 0 for none. */
+struct net_addr {
+    int family;
+    unsigned char bytes[16];
+};
+
+/* --allow-net HOST[:PORT]: a host (or every subdomain of one) and port
+ * the command may reach through bwrapper's proxy (netallow.c, proxy.c). */
+struct net_rule {
+    const char *text;  /* as given: "*.example.com:443", for reports */
+    const char *host;  /* lower case; for a wildcard the domain after "*." */
+    bool wildcard;     /* "*.example.com": its subdomains, not example.com itself */
+    struct net_addr addr; /* an IP literal's address; family 0 for a name */
+    unsigned port;     /* 1..65535; 0: 80 and 443 */
+};
+
 enum stage_end { STAGE_END_DEFAULT, STAGE_END_COMMIT, STAGE_END_DISCARD, STAGE_END_KEEP, STAGE_END_ASK };
 enum stage_action { STAGE_ACTION_NONE, STAGE_ACTION_COMMIT, STAGE_ACTION_DISCARD, STAGE_ACTION_DIFF };
 
@@ -210,6 +227,16 @@ struct plan {
     /* --commit, --discard, --diff DIR: act on a kept stage, run nothing. */
     enum stage_action stage_action;
     const char *stage_dir;    /* their DIR; NULL with STAGE_ACTION_NONE */
+
+    /* --allow-net: the sandbox keeps a network namespace of its own and
+     * reaches only these hosts, through an HTTP proxy (CONNECT and
+     * absolute http:// requests) that bwrapper's monitor runs outside and
+     * the command sees at 127.0.0.1:NET_PROXY_PORT (its *_PROXY variables
+     * are set last, after the env ops).  None: no proxy.  The native
+     * executor only. */
+    struct net_rule *net_rules;
+    size_t n_net_rules;
+    int report_fd; /* --report-fd: one JSON line per proxied connection; -1: none */
 
     const char *const *argv; /* the command and its arguments, NULL-terminated */
     size_t argc;

@@ -31,6 +31,8 @@
 #include "landlock.h"
 #include "mounts.h"
 #include "plan.h"
+#include "netallow.h"
+#include "proxy.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "stage.h"
@@ -63,6 +65,7 @@ struct launch {
     int pty_sock[2];         /* --pty with a new /dev: sandbox -> monitor, the pty's controller */
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
     int monitor_pidfd;       /* the monitor, for the sandbox to die with it */
+    int net_sock[2];         /* --allow-net: sandbox -> monitor, the proxy's listening socket */
     sigset_t old_mask;       /* the caller's signal mask, for the command */
     int landlock_abi;        /* isolated by Landlock of this ABI instead of namespaces; 0: not */
     struct stage *stage;     /* --stage: the private upper layer; NULL without */
@@ -151,6 +154,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->pty_sock[0] = l->pty_sock[1] = -1;
     l->pty_controller = l->pty_replica = -1;
     l->monitor_pidfd = -1;
+    l->net_sock[0] = l->net_sock[1] = -1;
     l->landlock_abi = 0;
 }
 
@@ -509,9 +513,12 @@ static _Noreturn void run_child(struct launch *l)
         close(p->info_fd);
     if (p->json_status_fd != -1)
         close(p->json_status_fd);
-    /* the command must not be able to write change lines of its own */
+    /* the command must not be able to write change lines or reports of its own */
     if (p->changes_fd != -1)
         close(p->changes_fd);
+    if (p->report_fd != -1)
+        close(p->report_fd);
+    close_fd(&l->net_sock[0]);
 
     if (l->go_pipe[0] >= 0) {
         char c;
@@ -532,6 +539,10 @@ static _Noreturn void run_child(struct launch *l)
     }
     if (l->ns & NS_NET)
         bring_up_loopback();
+    if (l->net_sock[1] >= 0) {
+        proxy_send_listener(l->net_sock[1], NET_PROXY_PORT);
+        close_fd(&l->net_sock[1]);
+    }
 
     char *old_cwd = get_current_dir_name();
     mode_t old_umask = umask(0);
@@ -704,11 +715,12 @@ static void pass_on_signals(const struct launch *l, int sigfd, int pidfd)
     }
 }
 
-/* RELAY (--pty, or NULL) is kept going meanwhile; SIGFD (or -1) has
- * the signals to pass on. */
-static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay, int sigfd)
+/* RELAY (--pty) and PROXY (--allow-net), or NULL, are kept going
+ * meanwhile; SIGFD (or -1) has the signals to pass on. */
+static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty_relay *relay, struct proxy *proxy,
+                      int sigfd)
 {
-    struct pollfd fds[3 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
+    struct pollfd fds[4 + PTY_RELAY_NFDS] = {{.fd = pidfd, .events = POLLIN}};
     struct timeout timeout = timeout_start(l->plan->timeout_ms);
     int command = -1; /* the command's status, once the reaper reports it */
     for (;;) {
@@ -744,7 +756,8 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
         }
         fds[1] = (struct pollfd){.fd = awaiting_report ? l->event_fd : -1, .events = POLLIN};
         fds[2] = (struct pollfd){.fd = sigfd, .events = POLLIN};
-        nfds_t n = relay ? 3 + pty_relay_poll_fds(relay, fds + 3) : 3;
+        fds[3] = (struct pollfd){.fd = proxy ? proxy_poll_fd(proxy) : -1, .events = POLLIN};
+        nfds_t n = relay ? 4 + pty_relay_poll_fds(relay, fds + 4) : 4;
         if (poll(fds, n, wait) < 0) {
             if (errno != EINTR)
                 die_errno("poll");
@@ -752,10 +765,12 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
         }
         if (sigfd >= 0)
             pass_on_signals(l, sigfd, pidfd);
+        if (proxy && fds[3].revents)
+            proxy_handle(proxy);
         /* Once every replica is closed only the status is still to come,
          * but signals are still taken and passed on. */
         if (relay)
-            (void)pty_relay_handle(relay, fds + 3);
+            (void)pty_relay_handle(relay, fds + 4);
     }
 }
 
@@ -971,7 +986,7 @@ static int run_landlock(const struct plan *p, int ns_errno)
         .plan = p, .ns = p->ns, .real_uid = getuid(), .real_gid = getgid(),
         .proc_fd = -1, .go_pipe = {-1, -1}, .exec_pipe = {-1, -1}, .event_fd = -1,
         .pty_sock = {-1, -1}, .pty_controller = -1, .pty_replica = -1, .monitor_pidfd = -1,
-        .landlock_abi = abi,
+        .net_sock = {-1, -1}, .landlock_abi = abi,
     };
     l.caps = caps_requested(p, l.real_uid == 0, false, &l.caps_inheritable);
     l.seccomp = seccomp_prepare(mem, p, l.caps);
@@ -999,7 +1014,7 @@ static int run_landlock(const struct plan *p, int ns_errno)
     die_with_parent(p);
     report_start(&l, child);
     int sigfd = take_forwarded_signals(&l);
-    int status = wait_child(&l, pidfd, child, NULL, sigfd);
+    int status = wait_child(&l, pidfd, child, NULL, NULL, sigfd);
     close_fd(&sigfd);
     kill_leftovers(child);
     report_exit(&l, status);
@@ -1007,6 +1022,19 @@ static int run_landlock(const struct plan *p, int ns_errno)
         private_tmpdir_remove(tmpdir);
     talloc_free(mem);
     return status;
+}
+
+/* --allow-net: the proxy, on the socket the sandbox listens on; NULL if
+ * set-up failed inside before it was sent (which said why). */
+static struct proxy *start_proxy(struct launch *l, void *mem)
+{
+    if (l->net_sock[0] < 0)
+        return NULL;
+    int listener = recv_fd(l->net_sock[0]);
+    if (listener < 0 && errno != ENOMSG)
+        die_errno("--allow-net: can't receive the proxy's socket");
+    close_fd(&l->net_sock[0]);
+    return listener < 0 ? NULL : proxy_begin(mem, l->plan, listener);
 }
 
 /* --stage: the changes are looked at once the whole sandbox is gone, so
@@ -1050,6 +1078,8 @@ int run_plan(const struct plan *p)
         die_errno("socketpair");
     if (p->pty && !mounts_new_dev(p))
         pty_open("/dev/ptmx", &l.pty_controller, &l.pty_replica);
+    if (p->n_net_rules > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l.net_sock) < 0)
+        die_errno("socketpair");
 
     l.stage = p->stage_path ? stage_begin(mem, p) : NULL;
     if (p->userns_fd != -1) {
@@ -1077,6 +1107,7 @@ int run_plan(const struct plan *p)
     close_fd(&l.pty_sock[1]);
     close_fd(&l.pty_replica);
     close_fd(&l.monitor_pidfd);
+    close_fd(&l.net_sock[1]);
     die_with_parent(p);
     report_start(&l, child);
     if (p->userns_block_fd != -1) {
@@ -1087,11 +1118,14 @@ int run_plan(const struct plan *p)
     }
     close_fd(&l.go_pipe[1]);
     struct pty_relay *relay = p->pty ? start_relay(&l, pidfd, mem) : NULL;
+    struct proxy *proxy = start_proxy(&l, mem);
     int sigfd = take_forwarded_signals(&l);
-    int status = wait_child(&l, pidfd, child, relay, sigfd);
+    int status = wait_child(&l, pidfd, child, relay, proxy, sigfd);
     close_fd(&sigfd);
     if (relay != NULL)
         pty_relay_end(relay);
+    if (proxy != NULL)
+        proxy_end(proxy);
     report_exit(&l, status);
     status = finish_stage(&l, status);
     talloc_free(mem);

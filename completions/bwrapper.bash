@@ -109,6 +109,8 @@ _bwrapper_option_table()
 --runtime-flag none
 --pty
 --keep-fd fd
+--allow-net none
+--report-fd fd
 TABLE
 }
 

@@ -101,7 +101,9 @@ set -g __bwrapper_options \
     '--runtime|runtime|Run with this OCI runtime' \
     '--runtime-flag|none|Pass FLAG to the OCI runtime' \
     '--pty||Run the command on a new pseudo-terminal' \
-    '--keep-fd|fd|Pass FD on where other inherited fds are closed'
+    '--keep-fd|fd|Pass FD on where other inherited fds are closed' \
+    '--allow-net|none|Reach HOST[:PORT] through the proxy, and nothing else' \
+    '--report-fd|fd|Write each --allow-net connection to FD as one JSON line'
 
 set -g __bwrapper_names (string replace -r '\|.*' '' -- $__bwrapper_options)
 
