@@ -72,46 +72,47 @@ bash_complete() {
 }
 
 # zsh_complete LINE...: for LINE number N, "N MATCH" for each match zsh
-# offers on LINE<TAB>, in a real zle on a pty.  The compadd wrapper prints
-# the matches as they are added.
+# offers on LINE<TAB>, in a real zle on a pty.  The compadd wrapper writes
+# the matches to a file as they are added, and "<done>" after each
+# completion: the terminal carries nothing the test reads, so how zle
+# draws on it (or how reads split it) cannot change the result.
 cat >zsh-complete <<\EOF
 zmodload zsh/zpty || exit 2
+matches=$PWD/zsh-matches
+: >$matches
 zpty z zsh -f -i
 zpty -w z "fpath=(${(q)1} \$fpath); autoload -U compinit; compinit -u -D"
 shift
+zpty -w z "ZC_OUT=${(q)matches}"
 zpty -w z 'PS1= PROMPT= RPS1=; unsetopt beep; bindkey "^I" complete-word'
 zpty -w z '_zzfake() { compadd alpha beta }; compdef _zzfake zzfake'
-zpty -w z 'compadd() { if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi; local -a __m __p __P; builtin compadd -O __m "$@"; zparseopts -E p:=__p P:=__P; (( $#__m )) && print -rl -- "" "<m>$IPREFIX${__P[2]}${__p[2]}"${^__m}; builtin compadd "$@"; }'
+zpty -w z 'compadd() { if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi; local -a __m __p __P; builtin compadd -O __m "$@"; zparseopts -E p:=__p P:=__P; (( $#__m )) && print -rl -- "$IPREFIX${__P[2]}${__p[2]}"${^__m} >>$ZC_OUT; builtin compadd "$@"; }'
 # _main_complete empties comppostfuncs before it runs them.
-zpty -w z '_zc_done() { print -rl -- "" "<done>"; comppostfuncs=(_zc_done) }; comppostfuncs=(_zc_done)'
+zpty -w z '_zc_done() { print -r -- "<done>" >>$ZC_OUT; comppostfuncs=(_zc_done) }; comppostfuncs=(_zc_done)'
 # The bound only keeps a broken completion from hanging the suite: it is
 # far above what a loaded machine needs (compinit's first scan included).
-# A read may end inside a line: only whole lines are looked at, the rest
-# waits in buf for the next read.
 integer n=0 deadline
-local out l buf=
+local out l
+local -a got
 for line; do
     (( n++ ))
-    buf=
     zpty -w -n z $'\C-u'"$line"$'\t'
     (( deadline = SECONDS + 300 ))
-    while (( SECONDS < deadline )); do
-        if ! zpty -r -t z out; then sleep 0.01; continue; fi
-        buf+=$out
-        [[ $buf == *$'\n'* ]] || continue
-        out=${buf%$'\n'*}
-        buf=${buf##*$'\n'}
-        for l in ${(f)out}; do
-            l=${l%%$'\r'*}
-            [[ $l == *'<done>'* ]] && continue 3
-            [[ $l == *'<m>'* ]] && print -r -- "$n ${l#*<m>}"
-        done
+    # the terminal is drained so that zsh never waits on it
+    while got=(${(M)${(f)"$(<$matches)"}:#<done>}); (( SECONDS < deadline && $#got < n )); do
+        zpty -r -t z out || sleep 0.01
     done
-    print -r -- "line $n: no completion finished" >&2
-    zpty -d z
-    exit 1
+    if (( SECONDS >= deadline )); then
+        print -r -- "line $n: no completion finished" >&2
+        zpty -d z
+        exit 1
+    fi
 done
 zpty -d z
+n=1
+for l in ${(f)"$(<$matches)"}; do
+    if [[ $l == '<done>' ]]; then (( n++ )); else print -r -- "$n $l"; fi
+done
 EOF
 # zsh_offered N: the matches of line N of the zsh-complete run.
 zsh_offered() {
