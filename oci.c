@@ -655,7 +655,10 @@ static void let_crun_open_dev_null(struct oci *o)
     const struct mount_rec *m = covering(o, "/dev/null");
     if (o->kind != RT_CRUN || m == NULL || m->cover != COVER_HOST || m->n_host == 0 || !has_option(m->mount, "nodev"))
         return;
-    const char *host = path_join(o->mem, m->host[0], "/dev/null" + (strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)));
+    /* /dev/null below the covering mount's destination, on its host source */
+    static const char dev_null[] = "/dev/null";
+    const char *below = &dev_null[strcmp(m->dest, "/") == 0 ? 0 : strlen(m->dest)];
+    const char *host = path_join(o->mem, m->host[0], below);
     struct stat st;
     if (stat(host, &st) < 0 || !S_ISCHR(st.st_mode))
         return;
