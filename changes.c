@@ -127,6 +127,8 @@ static void add(struct walk *w, const char *path, enum change_kind kind, const s
     cl->v[cl->n++] = (struct change){.path = path, .kind = kind, .upper = *upper, .lower = *lower};
 }
 
+static void add_deleted_below(struct walk *w, int lfd, const char *name, const char *path);
+
 /* The lower path NAME (in LFD) and, for a directory, all below it. */
 static void add_deleted(struct walk *w, int lfd, const char *name, const char *path, const struct path_state *lower)
 {
@@ -134,6 +136,12 @@ static void add_deleted(struct walk *w, int lfd, const char *name, const char *p
     add(w, path, CHANGE_DELETED, &none, lower);
     if (!S_ISDIR(lower->mode))
         return;
+    add_deleted_below(w, lfd, name, path);
+}
+
+/* Everything below the lower directory NAME (in LFD), as deleted. */
+static void add_deleted_below(struct walk *w, int lfd, const char *name, const char *path)
+{
     int sub = open_dir_at(lfd, name, path);
     size_t n;
     char **names = dir_names(w->mem, sub, &n, path);
@@ -231,16 +239,7 @@ static void walk_entry(struct walk *w, int ufd, int lfd, const char *name, const
         add(w, path, CHANGE_ADDED, &us, &ls);
     } else if (S_ISDIR(ls.mode)) {
         add(w, path, CHANGE_REPLACED, &us, &ls);
-        size_t n;
-        int sub = open_dir_at(lfd, name, path);
-        char **names = dir_names(w->mem, sub, &n, path);
-        for (size_t i = 0; i < n; i++) {
-            struct path_state cs;
-            path_state_of(&cs, sub, names[i]);
-            if (cs.exists)
-                add_deleted(w, sub, names[i], join(w->mem, path, names[i]), &cs);
-        }
-        close(sub);
+        add_deleted_below(w, lfd, name, path);
     } else if (!same_content(ufd, lfd, name, &us, &ls)) {
         add(w, path, CHANGE_MODIFIED, &us, &ls);
     } else if ((us.mode & 07777) != (ls.mode & 07777) || (!S_ISLNK(us.mode) && !same_time(us.mtime, ls.mtime))) {
