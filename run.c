@@ -32,6 +32,7 @@
 #include "mounts.h"
 #include "plan.h"
 #include "netallow.h"
+#include "netns.h"
 #include "proxy.h"
 #include "pty.h"
 #include "seccomp.h"
@@ -66,6 +67,7 @@ struct launch {
     int pty_controller, pty_replica; /* --pty without: the caller's /dev/ptmx, opened by the monitor */
     int monitor_pidfd;       /* the monitor, for the sandbox to die with it */
     int net_sock[2];         /* --allow-net: sandbox -> monitor, the proxy's listening socket */
+    int netns_sock[2];       /* monitor -> pid 1: the network namespace made beside (netns.c); -1: by the clone */
     sigset_t old_mask;       /* the caller's signal mask, for the command */
     int landlock_abi;        /* isolated by Landlock of this ABI instead of namespaces; 0: not */
     struct stage *stage;     /* --stage: the private upper layer; NULL without */
@@ -155,6 +157,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->pty_controller = l->pty_replica = -1;
     l->monitor_pidfd = -1;
     l->net_sock[0] = l->net_sock[1] = -1;
+    l->netns_sock[0] = l->netns_sock[1] = -1;
     l->landlock_abi = 0;
 }
 
@@ -168,6 +171,8 @@ static unsigned clone_flags(const struct launch *l)
     for (size_t i = 0; i < N_ELEMENTS(map); i++)
         if (l->ns & map[i].ns)
             flags |= map[i].flag;
+    if (l->netns_sock[0] >= 0)
+        flags &= ~(unsigned long)CLONE_NEWNET;
     return (unsigned)flags;
 }
 
@@ -199,19 +204,6 @@ static void write_id_maps(int proc, uid_t inside_uid, uid_t outside_uid, gid_t i
     }
     snprintf(map, sizeof map, "%u %u 1\n", inside_gid, outside_gid);
     write_proc_file(proc, "self/gid_map", map);
-}
-
-/* The kernel gives lo 127.0.0.1/8 and ::1 itself once it is up. */
-static void bring_up_loopback(void)
-{
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct ifreq ifr = {.ifr_name = "lo"};
-    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-        die_errno("loopback: can't read flags");
-    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-        die_errno("loopback: can't bring up lo");
-    close(s);
 }
 
 static void enter_nested_userns(const struct launch *l)
@@ -519,6 +511,7 @@ static _Noreturn void run_child(struct launch *l)
     if (p->report_fd != -1)
         close(p->report_fd);
     close_fd(&l->net_sock[0]);
+    close_fd(&l->netns_sock[1]);
 
     if (l->go_pipe[0] >= 0) {
         char c;
@@ -537,12 +530,8 @@ static _Noreturn void run_child(struct launch *l)
         if (l->gid != l->real_gid && setgid(l->gid) < 0)
             die_errno("unable to switch to gid %u", l->gid);
     }
-    if (l->ns & NS_NET)
+    if ((l->ns & NS_NET) && l->netns_sock[0] < 0)
         bring_up_loopback();
-    if (l->net_sock[1] >= 0) {
-        proxy_send_listener(l->net_sock[1], NET_PROXY_PORT);
-        close_fd(&l->net_sock[1]);
-    }
 
     char *old_cwd = get_current_dir_name();
     mode_t old_umask = umask(0);
@@ -554,6 +543,14 @@ static _Noreturn void run_child(struct launch *l)
         .stage_work = l->stage ? stage_work(l->stage) : NULL,
     };
     build_root(p, &opts);
+    if (l->netns_sock[0] >= 0) {
+        netns_join(l->netns_sock[0]);
+        close_fd(&l->netns_sock[0]);
+    }
+    if (l->net_sock[1] >= 0) {
+        proxy_send_listener(l->net_sock[1], NET_PROXY_PORT);
+        close_fd(&l->net_sock[1]);
+    }
     if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
         die_errno("Can't set hostname to %s", p->hostname);
     if (p->userns2_fd != -1 && setns(p->userns2_fd, CLONE_NEWUSER) < 0)
@@ -832,7 +829,7 @@ static pid_t clone_in_pidns(struct launch *l, int *pidfd)
             if (child == 0)
                 run_child(l);
             if (child < 0)
-                die_errno("Creating new namespace failed");
+                die_new_namespace(errno, l->ns & NS_USER);
             _exit(send_fd(sock[1], fd) < 0);
         }
         int st;
@@ -1081,6 +1078,13 @@ int run_plan(const struct plan *p)
     if (p->n_net_rules > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l.net_sock) < 0)
         die_errno("socketpair");
 
+    /* Not where the documents of --info-fd and --json-status-fd name the
+     * clone's namespaces before pid 1 could join one, nor under --pidns,
+     * whose clone is a helper's. */
+    if ((l.ns & NS_NET) && p->info_fd == -1 && p->json_status_fd == -1 && p->pidns_fd == -1 &&
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l.netns_sock) < 0)
+        die_errno("socketpair");
+
     l.stage = p->stage_path ? stage_begin(mem, p) : NULL;
     if (p->userns_fd != -1) {
         if (setns(p->userns_fd, CLONE_NEWUSER) < 0) {
@@ -1093,13 +1097,15 @@ int run_plan(const struct plan *p)
     hold_signals_for_monitor(&l);
     int pidfd = -1;
     pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
-    if (child < 0 && errno == EPERM && (l.ns & NS_USER))
-        die("No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.");
     if (child < 0)
-        die_errno("Creating new namespace failed");
+        die_new_namespace(errno, l.ns & NS_USER);
     if (child == 0)
         run_child(&l);
     sandbox_pidfd = pidfd;
+    if (l.netns_sock[1] >= 0)
+        netns_make_beside(pidfd, l.ns & NS_USER, l.netns_sock[1]);
+    close_fd(&l.netns_sock[0]);
+    close_fd(&l.netns_sock[1]);
 
     close_fd(&l.go_pipe[0]);
     close_fd(&l.exec_pipe[1]);

@@ -192,6 +192,17 @@ int fd_above_stdio(int fd)
 
 /* Room for one fd, aligned as a cmsghdr must be: a char array alone may
  * start anywhere. */
+_Noreturn void die_new_namespace(int err, bool new_userns)
+{
+    errno = err;
+    if (err == EPERM && new_userns)
+        die("No permissions to create new namespace, likely because the kernel does not allow non-privileged user "
+            "namespaces.");
+    if (err == ENOSPC)
+        die("Creating new namespace failed: nesting depth or /proc/sys/user/max_*_namespaces exceeded (ENOSPC)");
+    die_errno("Creating new namespace failed");
+}
+
 union fd_control {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;

@@ -43,6 +43,9 @@ _Noreturn void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 
 /* bwrap's message first, then bwrapper's CONTEXT (the option and its
  * arguments) at the end: "bwrapper: Can't mkdir /x: Permission denied
  * (--dir /x)". */
+/* bwrap's words for a namespace the kernel would not make (ERR), where
+ * NEW_USERNS says a user namespace was asked for too. */
+_Noreturn void die_new_namespace(int err, bool new_userns);
 _Noreturn void die_in(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void die_errno_in(const char *context, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

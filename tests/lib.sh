@@ -15,6 +15,14 @@ BWRAPPER=${BWRAPPER:-$(cd "$tests_dir/.." && pwd)/bwrapper}
 BWRAP=${BWRAP:-/usr/bin/bwrap}
 export BWRAPPER BWRAP
 
+# The caller's stderr: sharness sends a test's own output nowhere unless
+# -v, and a failure seen once under load must leave its evidence.
+exec 9>&2
+# show_on_failure FILE...: FILE's lines on that stderr, as TAP comments.
+show_on_failure() {
+    for f; do echo "# --- $f"; sed "s/^/# /" "$f"; done >&9
+}
+
 # The library: Debian's sharness, or a copy named by SHARNESS.
 . "${SHARNESS:-/usr/share/sharness/sharness.sh}"
 
@@ -89,7 +97,7 @@ oci_setup() {
 }
 oci_starts() { "$BWRAPPER" $ROOT_ARGS --runtime "$1" true >/dev/null 2>&1 && nothing_left >/dev/null; }
 nothing_left() {
-    test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR"; false; }
+    test -z "$(ls -A "$XDG_RUNTIME_DIR")" || { ls -la "$XDG_RUNTIME_DIR" | sed "s/^/# left: /" >&9; false; }
 }
 
 # --pty tests: ptydrive (tests/ptydrive.c) plays the caller's terminal: a

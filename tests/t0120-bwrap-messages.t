@@ -141,4 +141,19 @@ test_expect_success SANDBOX '--symlink onto an existing non-symlink: bwrap 0.11'
         $ROOT_ARGS --symlink /x /usr true
 '
 
+# A user namespace of its own where no network namespace may be made: the
+# clone, or the maker beside it (netns.c), fails with ENOSPC.
+test_expect_success BWRAP,SANDBOX 'a namespace over its limit: bwrap'"'"'s words, and nothing runs' '
+    cat >limited <<-\EOF &&
+	#!/bin/sh
+	echo 0 >/proc/sys/user/max_net_namespaces && exec "$@"
+	EOF
+	chmod +x limited &&
+    test_expect_code 1 unshare -Ur ./limited "$BWRAP" $ROOT_ARGS --unshare-net --bind "$PWD" "$PWD" touch "$PWD/ran" 2>expect &&
+    test_expect_code 1 unshare -Ur ./limited "$BWRAPPER" $ROOT_ARGS --unshare-net --bind "$PWD" "$PWD" touch "$PWD/ran" 2>err &&
+    test_line_count = 1 err &&
+    test "$(sed "s/^bwrapper: //" err)" = "$(sed "s/^bwrap: //" expect)" &&
+    ! test -e ran
+'
+
 test_done

@@ -403,6 +403,18 @@ test_expect_success BWRAP '--unshare-net: only loopback, and it is up' '
     same_as_bwrap $SYS --unshare-net sh -c "cat /proc/net/dev | wc -l; ip -o link; ip -o addr"
 '
 
+# bwrapper makes the network namespace beside pid 1's set-up (netns.c):
+# it must still be the sandbox's user namespace's, and take no pid inside.
+test_expect_success BWRAP 'the new network namespace is the sandbox'"'"'s: CAP_NET_ADMIN in it takes lo down' '
+    same_as_bwrap $ROOT_ARGS --proc /proc --unshare-user --unshare-net --uid 0 --cap-add CAP_NET_ADMIN \
+        sh -c "ip link set lo down; echo \$?; ip -o link | cut -d\" \" -f2,3"
+'
+
+test_expect_success BWRAP 'with a new network namespace the command is still pid 2' '
+    same_as_bwrap $SYS --unshare-pid --unshare-net sh -c "echo \$\$" &&
+    same_as_bwrap $SYS --unshare-all --die-with-parent sh -c "echo \$\$; ls /proc | grep -c \"^[0-9]\""
+'
+
 test_expect_success BWRAP '--unshare-uts --hostname sets the host name' '
     same_as_bwrap $SYS --unshare-uts --hostname sandbox.example sh -c "hostname; cat /proc/sys/kernel/hostname"
 '

@@ -61,7 +61,10 @@ run_in() {
 
 # Column $1 gives what the native run gives.
 same_as_native() {
-    test_cmp out.native out.$1 && nothing_left
+    test_cmp out.native out.$1 && nothing_left || {
+        show_on_failure out.native out.$1 err.$1
+        false
+    }
 }
 
 # Column $1 refuses with one line naming $2, before creating anything.
