@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -68,6 +69,7 @@ struct launch {
     int monitor_pidfd;       /* the monitor, for the sandbox to die with it */
     int net_sock[2];         /* --allow-net: sandbox -> monitor, the proxy's listening socket */
     int netns_sock[2];       /* monitor -> pid 1: the network namespace made beside (netns.c); -1: by the clone */
+    int probe_pipe[2];       /* --isolation auto: pid 1 -> monitor, 0 or why its namespaces are unusable */
     sigset_t old_mask;       /* the caller's signal mask, for the command */
     int landlock_abi;        /* isolated by Landlock of this ABI instead of namespaces; 0: not */
     struct stage *stage;     /* --stage: the private upper layer; NULL without */
@@ -158,6 +160,7 @@ static void resolve(struct launch *l, const struct plan *p)
     l->monitor_pidfd = -1;
     l->net_sock[0] = l->net_sock[1] = -1;
     l->netns_sock[0] = l->netns_sock[1] = -1;
+    l->probe_pipe[0] = l->probe_pipe[1] = -1;
     l->landlock_abi = 0;
 }
 
@@ -494,9 +497,25 @@ static void enter_pty(struct launch *l)
     l->pty_replica = -1;
 }
 
+/* --isolation auto: the namespaces are usable if a mount can be made in
+ * them (a kernel or an LSM may give a user namespace without the right to
+ * mount).  Told before anything else is done, so that the monitor can
+ * still isolate by Landlock instead. */
+static void report_namespaces_usable(struct launch *l)
+{
+    close_fd(&l->probe_pipe[0]);
+    int err = mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ? errno : 0;
+    (void)write_all(l->probe_pipe[1], &err, sizeof err);
+    if (err != 0)
+        _exit(1);
+    close_fd(&l->probe_pipe[1]);
+}
+
 static _Noreturn void run_child(struct launch *l)
 {
     const struct plan *p = l->plan;
+    if (l->probe_pipe[1] >= 0)
+        report_namespaces_usable(l);
     close_fd(&l->go_pipe[1]);
     close_fd(&l->exec_pipe[0]);
     close_fd(&l->pty_sock[0]);
@@ -1041,6 +1060,46 @@ static int finish_stage(struct launch *l, int status)
     return l->stage ? stage_end(l->stage, l->plan, status) : status;
 }
 
+/* --isolation auto: 0, or why pid 1 found its namespaces unusable (it
+ * has then ended, and is reaped here). */
+static int namespaces_refused(struct launch *l, int pidfd)
+{
+    if (l->probe_pipe[0] < 0)
+        return 0;
+    close_fd(&l->probe_pipe[1]);
+    int err = 0;
+    ssize_t n;
+    while ((n = read(l->probe_pipe[0], &err, sizeof err)) < 0 && errno == EINTR)
+        ;
+    close_fd(&l->probe_pipe[0]);
+    if (n != (ssize_t)sizeof err)
+        die("the sandbox ended before it was set up");
+    if (err != 0) {
+        siginfo_t info;
+        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+            ;
+        close(pidfd);
+        sandbox_pidfd = -1;
+    }
+    return err;
+}
+
+/* --isolation auto where the kernel refused the namespaces (ERR): what
+ * was made for them is let go, and Landlock isolates instead. */
+static int fall_back_to_landlock(struct launch *l, void *mem, int err)
+{
+    sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+    int *fds[] = {&l->proc_fd,       &l->go_pipe[0],     &l->go_pipe[1],   &l->exec_pipe[0], &l->exec_pipe[1],
+                  &l->event_fd,      &l->pty_sock[0],    &l->pty_sock[1],  &l->pty_controller, &l->pty_replica,
+                  &l->monitor_pidfd, &l->net_sock[0],    &l->net_sock[1],  &l->netns_sock[0], &l->netns_sock[1]};
+    for (size_t i = 0; i < N_ELEMENTS(fds); i++)
+        close_fd(fds[i]);
+    /* MEM (a stage among it) outlives a Landlock run that dies */
+    int status = run_landlock(l->plan, err);
+    talloc_free(mem);
+    return status;
+}
+
 int run_plan(const struct plan *p)
 {
     struct launch l;
@@ -1051,9 +1110,8 @@ int run_plan(const struct plan *p)
     level_prefix = p->level_prefix;
     if (p->n_require > 0)
         guarantees_require(p);
-    int ns_errno = p->isolation == ISOLATION_AUTO ? namespaces_fail(p) : 0;
-    if (p->isolation == ISOLATION_LANDLOCK || ns_errno != 0)
-        return run_landlock(p, ns_errno);
+    if (p->isolation == ISOLATION_LANDLOCK)
+        return run_landlock(p, 0);
     resolve(&l, p);
     void *mem = talloc_new(NULL);
     l.seccomp = seccomp_prepare(mem, p, l.caps);
@@ -1065,6 +1123,9 @@ int run_plan(const struct plan *p)
         make_pipe(l.go_pipe);
     if (p->json_status_fd != -1)
         make_pipe(l.exec_pipe);
+    /* auto: no probe of its own; the sandbox's first step tells */
+    if (p->isolation == ISOLATION_AUTO)
+        make_pipe(l.probe_pipe);
     if (l.reaper && (l.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
         die_errno("eventfd()");
     /* With no new /dev there is no devpts of the sandbox's own; a pty from
@@ -1097,11 +1158,16 @@ int run_plan(const struct plan *p)
     hold_signals_for_monitor(&l);
     int pidfd = -1;
     pid_t child = p->pidns_fd != -1 ? clone_in_pidns(&l, &pidfd) : clone_child(clone_flags(&l), &pidfd, 0);
+    if (child < 0 && p->isolation == ISOLATION_AUTO)
+        return fall_back_to_landlock(&l, mem, errno);
     if (child < 0)
         die_new_namespace(errno, l.ns & NS_USER);
     if (child == 0)
         run_child(&l);
     sandbox_pidfd = pidfd;
+    int refused = namespaces_refused(&l, pidfd);
+    if (refused != 0)
+        return fall_back_to_landlock(&l, mem, refused);
     if (l.netns_sock[1] >= 0)
         netns_make_beside(pidfd, l.ns & NS_USER, l.netns_sock[1]);
     close_fd(&l.netns_sock[0]);
