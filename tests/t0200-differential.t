@@ -412,7 +412,7 @@ test_expect_success BWRAP 'the new network namespace is the sandbox'"'"'s: CAP_N
 
 test_expect_success BWRAP 'with a new network namespace the command is still pid 2' '
     same_as_bwrap $SYS --unshare-pid --unshare-net sh -c "echo \$\$" &&
-    same_as_bwrap $SYS --unshare-all --die-with-parent sh -c "echo \$\$; ls /proc | grep -c \"^[0-9]\""
+    same_as_bwrap $SYS --unshare-all --die-with-parent sh -c "echo \$\$; exec ls -d /proc/[0-9]*"
 '
 
 test_expect_success BWRAP '--unshare-uts --hostname sets the host name' '
