@@ -472,18 +472,16 @@ static void step_proc(struct builder *b, const struct step *s, int tree)
     close(proc);
 }
 
+/* DEV is the fresh tmpfs of this step, which nothing else can reach yet:
+ * its names need no O_PATH guard. */
 static void bind_node(const struct step *s, int dev, const char *name, const char *host_path)
 {
-    int f = openat(dev, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
-    if (f < 0)
+    if (mknodat(dev, name, S_IFREG | 0444, 0) < 0)
         die_errno_in(s->option, "Can't create file %s/%s", s->dest, name);
-    close(f);
     int tree = clone_tree(AT_FDCWD, host_path, MOUNT_ATTR_NOSUID);
-    int at = openat(dev, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-    if (tree < 0 || at < 0 || sys_move_mount(tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (tree < 0 || sys_move_mount(tree, "", dev, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
         die_errno_in(s->option, "Can't bind mount %s on %s/%s", host_path, s->dest, name);
     close(tree);
-    close(at);
 }
 
 static void make_symlink(const struct step *s, int dir, const char *target, const char *name)
@@ -518,11 +516,9 @@ static void step_dev(struct builder *b, const struct step *s)
         die_errno_in(s->option, "Can't create %s/devpts", s->dest);
     static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "620", NULL};
     int pts = new_fs("devpts", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, pts_opts, b->opts->file_label);
-    int at = openat(dev, "pts", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (pts < 0 || at < 0 || sys_move_mount(pts, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (pts < 0 || sys_move_mount(pts, "", dev, "pts", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         die_errno_in(s->option, "Can't mount devpts on %s/pts", newroot_path(b, s->dest));
     close(pts);
-    close(at);
     make_symlink(s, dev, "pts/ptmx", "ptmx");
     char *tty = !b->opts->no_console && isatty(STDOUT_FILENO) ? ttyname(STDOUT_FILENO) : NULL;
     if (tty != NULL)
