@@ -183,10 +183,15 @@ static void take_lock_files(struct launch *l)
     }
 }
 
-static void apply_rlimits(const struct plan *p)
+enum rlimit_set { RLIMITS_ALL, RLIMITS_BUT_NPROC, RLIMITS_NPROC };
+
+static void apply_rlimits(const struct plan *p, enum rlimit_set set)
 {
     for (size_t i = 0; i < p->n_rlimits; i++) {
         const struct rlimit_op *r = &p->rlimits[i];
+        bool nproc = r->resource == RLIMIT_NPROC;
+        if ((set == RLIMITS_BUT_NPROC && nproc) || (set == RLIMITS_NPROC && !nproc))
+            continue;
         struct rlimit lim;
         if (getrlimit(r->resource, &lim) < 0)
             die_errno("%s", r->option);
@@ -267,9 +272,8 @@ static _Noreturn void reap(const struct launch *l, pid_t command)
     close_fds_except(keep, p->n_lock_files + 2, 0);
     talloc_free(keep);
     caps_apply(0, false);
-    /* The command's limits bind pid 1 too, or the command could have it
-     * write or open for it. */
-    apply_rlimits(p);
+    /* the one limit that would have stopped the fork (the rest: below) */
+    apply_rlimits(p, RLIMITS_NPROC);
     reaper_leaves_pty(p);
     /* again: dropping capabilities may have disarmed it (the monitor's
      * pidfd is closed by now; pid 1 was armed before it was) */
@@ -449,6 +453,10 @@ _Noreturn void run_child(struct launch *l)
     if (l->reaper) {
         take_lock_files(l);
         make_reaper_undumpable(p);
+        /* The command's limits bind pid 1 too, or the command could have
+         * it write or open for it; from before the fork, so that the
+         * command never sees pid 1 without them. */
+        apply_rlimits(p, RLIMITS_BUT_NPROC);
         pid_t pid = fork();
         if (pid < 0)
             die_errno("Can't fork for pid 1");
@@ -462,7 +470,7 @@ _Noreturn void run_child(struct launch *l)
      * terminal's; the reaper stays out of it. */
     if (p->pty)
         pty_become_session();
-    apply_rlimits(p);
+    apply_rlimits(p, RLIMITS_ALL);
     caps_apply(l->caps, l->caps_inheritable);
     /* Last, as changing credentials disarms it; relative to the reaper
      * when there is one. */
@@ -506,7 +514,7 @@ _Noreturn void run_landlock_child(struct launch *l, int ruleset, const char *tmp
     /* Its own process group at least, so that --timeout reaches all of it. */
     if (p->new_session ? setsid() < 0 : setpgid(0, 0) < 0)
         die_errno("setsid");
-    apply_rlimits(p);
+    apply_rlimits(p, RLIMITS_ALL);
     if (l->real_uid == 0)
         caps_limit_bounding(l->caps);
     caps_apply(l->caps, l->caps_inheritable);
