@@ -90,13 +90,38 @@ struct proxy {
 
 /* ---- in the sandbox ---- */
 
-void proxy_send_listener(int sock, unsigned port)
+/* One socket for both loopbacks: an IPv6 socket on the unspecified
+ * address that also takes IPv4 (IPV6_V6ONLY off) answers at 127.0.0.1 and,
+ * where the namespace has IPv6, at [::1], so a client that resolves
+ * "localhost" to ::1 finds the proxy too.  Its being unspecified widens
+ * nothing: the namespace it listens in has only loopbacks, and the
+ * sandbox's own.  Without IPv6 in the kernel, 127.0.0.1 alone. */
+static int listen_loopback(unsigned port)
 {
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                                .sin6_addr = IN6ADDR_ANY_INIT};
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), off = 0;
+    if (fd >= 0) {
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0 ||
+            bind(fd, (struct sockaddr *)&sin6, sizeof sin6) < 0)
+            die_errno("--allow-net: can't listen on [::]:%u in the sandbox", port);
+        return fd;
+    }
+    if (errno != EAFNOSUPPORT)
+        die_errno("--allow-net: can't make the proxy's socket in the sandbox");
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(fd, SOMAXCONN) < 0)
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0)
         die_errno("--allow-net: can't listen on 127.0.0.1:%u in the sandbox", port);
+    return fd;
+}
+
+void proxy_send_listener(int sock, unsigned port)
+{
+    int fd = listen_loopback(port);
+    if (listen(fd, SOMAXCONN) < 0)
+        die_errno("--allow-net: can't listen on port %u in the sandbox", port);
     if (send_fd(sock, fd) < 0)
         die_errno("--allow-net: can't pass the proxy's socket to the monitor");
     close(fd);

@@ -2,16 +2,17 @@
  * requests) that bwrapper's monitor runs outside the sandbox, on a
  * listening socket the sandbox made in its own network namespace and
  * passed out (SCM_RIGHTS over a socketpair made before the clone): the
- * command reaches it at 127.0.0.1:NET_PROXY_PORT, nothing listens on the
- * host, and every connection out is the monitor's, made after netallow.c's
- * rules allowed it. */
+ * command reaches it at 127.0.0.1:NET_PROXY_PORT (and [::1]:NET_PROXY_PORT
+ * where the sandbox has IPv6), nothing listens on the host, and every
+ * connection out is the monitor's, made after netallow.c's rules allowed
+ * it. */
 #ifndef BWRAPPER_PROXY_H
 #define BWRAPPER_PROXY_H
 
 #include "plan.h"
 
 /* In the sandbox, once its loopback is up: listen on 127.0.0.1:PORT and
- * send the socket over SOCK.  Dies on failure. */
+ * [::1]:PORT and send the socket over SOCK.  Dies on failure. */
 void proxy_send_listener(int sock, unsigned port);
 
 /* The monitor side: one epoll set serves every connection, so the
