@@ -401,34 +401,30 @@ static bool field_is(const char *line, const char *colon, const char *name)
  * request line, and the target's own Host (so that a server holding many
  * sites cannot be steered to an unlisted one by the client's Host), with
  * the proxy's hop-by-hop headers dropped and one request per connection
- * (further ones would skip the decision). */
+ * (further ones would skip the decision).  A folded line (obsolete: RFC
+ * 9112 lets a proxy refuse it) is malformed: servers differ on whether it
+ * continues the header before, which a dropped one would make count. */
 static bool forward_head(void *mem, struct proxy_request *r, const char *path, const char *version,
                          char *headers)
 {
     static const char *const dropped[] = {"host", "connection", "proxy-connection", "keep-alive",
                                           "proxy-authorization"};
     char *out = talloc_asprintf(mem, "%s %s %s\r\n", r->method, path, version);
-    bool dropping = false;
     for (char *line = headers, *next; *line; line = next) {
         char *eol = strstr(line, "\r\n");
         if (eol == NULL)
             return false;
         *eol = '\0';
         next = eol + 2;
-        if (*line == ' ' || *line == '\t') { /* obsolete folding: part of the header before */
-            if (!dropping)
-                out = talloc_asprintf_append(out, "%s\r\n", line);
-            continue;
-        }
-        /* a name with white space in it ("Host : x") would pass by the
-         * dropped ones, and some servers take it all the same */
+        /* white space before the colon ("Host : x") would pass by the
+         * dropped names, and some servers take it all the same */
         char *colon = strchr(line, ':');
         if (colon == NULL || colon == line || strcspn(line, " \t") < (size_t)(colon - line))
             return false;
-        dropping = false;
+        bool drop = false;
         for (size_t i = 0; i < N_ELEMENTS(dropped); i++)
-            dropping |= field_is(line, colon, dropped[i]);
-        if (!dropping)
+            drop |= field_is(line, colon, dropped[i]);
+        if (!drop)
             out = talloc_asprintf_append(out, "%s\r\n", line);
     }
     bool v6 = r->kind == HOST_IP && r->literal.family == AF_INET6;

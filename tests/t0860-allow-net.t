@@ -258,12 +258,13 @@ test_expect_success SANDBOX 'malformed requests get 400 and a report line' '
     test_line_count = 4 report.jsonl
 '
 
-test_expect_success SANDBOX 'http://: a Host behind a bare LF or with a space before its colon is refused (400)' '
+test_expect_success SANDBOX 'http://: a Host behind a bare CR or LF, a space before its colon or a fold is refused (400)' '
     box --allow-net 127.0.0.1:$PORT -- sh -c "
         \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\nX: a\\nHost: other\\r\\n\\r\\n\" &&
         \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\nX: a\\rHost: other\\r\\n\\r\\n\" &&
-        \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\nHost : other\\r\\n\\r\\n\"" >out &&
-    test $(grep -c "^HTTP/1.1 400 " out) = 3 &&
+        \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\nHost : other\\r\\n\\r\\n\" &&
+        \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\n Host: other\\r\\n\\r\\n\"" >out &&
+    test $(grep -c "^HTTP/1.1 400 " out) = 4 &&
     report_has ".decision == \"deny\" and .reason == \"a CR or LF alone in the request\"" &&
     report_has ".decision == \"deny\" and .reason == \"malformed header lines\""
 '
