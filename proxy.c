@@ -652,7 +652,8 @@ static void on_request(struct conn *c, size_t head_end)
     size_t rest = c->head_len - head_end;
     c->request_len = c->req.forward_len + rest;
     c->request = talloc_size(c, c->request_len + 1);
-    memcpy(c->request, c->req.forward, c->req.forward_len);
+    if (c->req.forward != NULL) /* none for a tunnel */
+        memcpy(c->request, c->req.forward, c->req.forward_len);
     memcpy(c->request + c->req.forward_len, c->head + head_end, rest);
     c->up.bytes = rest;
     if (c->req.tunnel)
