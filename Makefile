@@ -112,7 +112,7 @@ bench: bwrapper
 # (new inputs go to build-fuzz/corpus/, crashes to build-fuzz/crash-*).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := argv seccomp-profile seccomp-bpf
+FUZZ_TARGETS := argv seccomp-profile seccomp-bpf proxy-request
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(shell pkg-config --cflags $(PKGS))

@@ -69,12 +69,12 @@ struct conn {
     bool reported;
     char head[HEAD_MAX];
     size_t head_len;
-    const char *method, *host, *address, *error;
-    unsigned port;
+    struct proxy_request req; /* what the head asks for, as far as it was read */
+    const char *address, *error;
     const struct net_rule *rule;
     struct sockaddr_storage *addrs; /* to try, in order */
     size_t n_addrs, next_addr;
-    char *greeting;  /* to the client once connected: CONNECT's 200 */
+    const char *greeting; /* to the client once connected: CONNECT's 200 */
     char *request;   /* to the server once connected: the rewritten head, the body begun */
     size_t request_len;
     struct flow up, down; /* client -> server, server -> client */
@@ -90,13 +90,38 @@ struct proxy {
 
 /* ---- in the sandbox ---- */
 
-void proxy_send_listener(int sock, unsigned port)
+/* One socket for both loopbacks: an IPv6 socket on the unspecified
+ * address that also takes IPv4 (IPV6_V6ONLY off) answers at 127.0.0.1 and,
+ * where the namespace has IPv6, at [::1], so a client that resolves
+ * "localhost" to ::1 finds the proxy too.  Its being unspecified widens
+ * nothing: the namespace it listens in has only loopbacks, and the
+ * sandbox's own.  Without IPv6 in the kernel, 127.0.0.1 alone. */
+static int listen_loopback(unsigned port)
 {
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                                .sin6_addr = IN6ADDR_ANY_INIT};
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), off = 0;
+    if (fd >= 0) {
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0 ||
+            bind(fd, (struct sockaddr *)&sin6, sizeof sin6) < 0)
+            die_errno("--allow-net: can't listen on [::]:%u in the sandbox", port);
+        return fd;
+    }
+    if (errno != EAFNOSUPPORT)
+        die_errno("--allow-net: can't make the proxy's socket in the sandbox");
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(fd, SOMAXCONN) < 0)
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0)
         die_errno("--allow-net: can't listen on 127.0.0.1:%u in the sandbox", port);
+    return fd;
+}
+
+void proxy_send_listener(int sock, unsigned port)
+{
+    int fd = listen_loopback(port);
+    if (listen(fd, SOMAXCONN) < 0)
+        die_errno("--allow-net: can't listen on port %u in the sandbox", port);
     if (send_fd(sock, fd) < 0)
         die_errno("--allow-net: can't pass the proxy's socket to the monitor");
     close(fd);
@@ -120,15 +145,15 @@ static void report(struct conn *c, const char *decision, const char *reason)
         return;
     json_t *o = json_object();
     json_object_set_new(o, "kind", json_string("net"));
-    set_text(o, "host", c->host);
-    json_object_set_new(o, "port", c->port ? json_integer(c->port) : json_null());
+    set_text(o, "host", c->req.host);
+    json_object_set_new(o, "port", c->req.port ? json_integer(c->req.port) : json_null());
     json_object_set_new(o, "decision", json_string(decision));
     set_text(o, "rule", c->rule ? c->rule->text : NULL);
     json_object_set_new(o, "bytes", json_integer((json_int_t)(c->up.bytes + c->down.bytes)));
     json_object_set_new(o, "sent", json_integer((json_int_t)c->up.bytes));
     json_object_set_new(o, "received", json_integer((json_int_t)c->down.bytes));
-    if (c->method)
-        set_text(o, "method", c->method);
+    if (c->req.method)
+        set_text(o, "method", c->req.method);
     if (c->address)
         set_text(o, "address", c->address);
     if (reason)
@@ -313,7 +338,7 @@ static void connect_next(struct conn *c, int err)
             close(fd);
         c->fd[UPSTREAM] = -1;
     }
-    fail(c, talloc_asprintf(c, "can't connect to %s port %u: %s", c->host, c->port, strerror(err)));
+    fail(c, talloc_asprintf(c, "can't connect to %s port %u: %s", c->req.host, c->req.port, strerror(err)));
 }
 
 static void connect_done(struct conn *c)
@@ -334,12 +359,12 @@ static void connect_done(struct conn *c)
 
 /* ---- the request ---- */
 
-/* "host", "host:port", "[v6]", "[v6]:port": the host in lower case
- * (without brackets) and the port (DEFAULT_PORT if none); false if
+/* "host", "host:port", "[v6]", "[v6]:port": R's host in lower case
+ * (without brackets) and port (DEFAULT_PORT if none); false if
  * malformed. */
-static bool split_authority(struct conn *c, const char *auth, unsigned default_port)
+static bool split_authority(void *mem, struct proxy_request *r, const char *auth, unsigned default_port)
 {
-    char *host = talloc_strdup(c, auth), *port = NULL;
+    char *host = talloc_strdup(mem, auth), *port = NULL;
     if (host[0] == '[') {
         char *close = strchr(host, ']');
         if (close == NULL || (close[1] != '\0' && close[1] != ':'))
@@ -352,57 +377,123 @@ static bool split_authority(struct conn *c, const char *auth, unsigned default_p
             return false; /* an IPv6 address needs its brackets */
         *port++ = '\0';
     }
-    c->port = default_port;
+    r->port = default_port;
     if (port != NULL) {
         size_t digits = strspn(port, "0123456789");
         unsigned long v = digits > 0 && digits <= 5 && port[digits] == '\0' ? strtoul(port, NULL, 10) : 0;
         if (v < 1 || v > 65535)
             return false;
-        c->port = (unsigned)v;
+        r->port = (unsigned)v;
     }
     for (char *h = host; *h; h++)
         *h = (char)tolower((unsigned char)*h);
-    c->host = host;
+    r->host = host;
     return *host != '\0';
+}
+
+/* Whether the field name that starts LINE and ends at COLON is NAME. */
+static bool field_is(const char *line, const char *colon, const char *name)
+{
+    return strlen(name) == (size_t)(colon - line) && strncasecmp(line, name, strlen(name)) == 0;
 }
 
 /* The head sent on for a plain http:// request: the path alone on the
  * request line, and the target's own Host (so that a server holding many
  * sites cannot be steered to an unlisted one by the client's Host), with
  * the proxy's hop-by-hop headers dropped and one request per connection
- * (further ones would skip the decision). */
-static bool forward_head(struct conn *c, const char *path, const char *version, char *headers, bool v6)
+ * (further ones would skip the decision).  A folded line (obsolete: RFC
+ * 9112 lets a proxy refuse it) is malformed: servers differ on whether it
+ * continues the header before, which a dropped one would make count. */
+static bool forward_head(void *mem, struct proxy_request *r, const char *path, const char *version,
+                         char *headers)
 {
     static const char *const dropped[] = {"host", "connection", "proxy-connection", "keep-alive",
                                           "proxy-authorization"};
-    char *out = talloc_asprintf(c, "%s %s %s\r\n", c->method, path, version);
-    bool dropping = false;
+    char *out = talloc_asprintf(mem, "%s %s %s\r\n", r->method, path, version);
     for (char *line = headers, *next; *line; line = next) {
         char *eol = strstr(line, "\r\n");
         if (eol == NULL)
             return false;
         *eol = '\0';
         next = eol + 2;
-        if (*line == ' ' || *line == '\t') { /* obsolete folding: part of the header before */
-            if (!dropping)
-                out = talloc_asprintf_append(out, "%s\r\n", line);
-            continue;
-        }
+        /* white space before the colon ("Host : x") would pass by the
+         * dropped names, and some servers take it all the same */
         char *colon = strchr(line, ':');
-        if (colon == NULL)
+        if (colon == NULL || colon == line || strcspn(line, " \t") < (size_t)(colon - line))
             return false;
-        dropping = false;
+        bool drop = false;
         for (size_t i = 0; i < N_ELEMENTS(dropped); i++)
-            dropping |= strlen(dropped[i]) == (size_t)(colon - line) && strncasecmp(line, dropped[i], strlen(dropped[i])) == 0;
-        if (!dropping)
+            drop |= field_is(line, colon, dropped[i]);
+        if (!drop)
             out = talloc_asprintf_append(out, "%s\r\n", line);
     }
-    out = talloc_asprintf_append(out, "Host: %s%s%s", v6 ? "[" : "", c->host, v6 ? "]" : "");
-    if (c->port != 80)
-        out = talloc_asprintf_append(out, ":%u", c->port);
-    c->request = talloc_asprintf_append(out, "\r\nConnection: close\r\n\r\n");
-    c->request_len = strlen(c->request);
+    bool v6 = r->kind == HOST_IP && r->literal.family == AF_INET6;
+    out = talloc_asprintf_append(out, "Host: %s%s%s", v6 ? "[" : "", r->host, v6 ? "]" : "");
+    if (r->port != 80)
+        out = talloc_asprintf_append(out, ":%u", r->port);
+    r->forward = talloc_asprintf_append(out, "\r\nConnection: close\r\n\r\n");
+    r->forward_len = strlen(r->forward);
     return true;
+}
+
+/* Every line ends in CRLF, and CR and LF come nowhere else: a bare LF
+ * that a server takes for a line's end would carry a second Host past
+ * forward_head. */
+static bool crlf_only(const char *head, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (head[i] == '\r' && (i + 1 == len || head[i + 1] != '\n'))
+            return false;
+        if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r'))
+            return false;
+    }
+    return true;
+}
+
+const char *proxy_parse_request(void *mem, const char *head, size_t len, struct proxy_request *r)
+{
+    *r = (struct proxy_request){.kind = HOST_INVALID};
+    if (memchr(head, '\0', len) != NULL)
+        return "a NUL byte in the request";
+    if (!crlf_only(head, len))
+        return "a CR or LF alone in the request";
+    char *text = talloc_strndup(mem, head, len - 2); /* up to the blank line's CRLF */
+    char *eol = strstr(text, "\r\n");
+    *eol = '\0';
+    char *method = text, *target = strchr(text, ' ');
+    char *version = target ? strchr(target + 1, ' ') : NULL;
+    if (version == NULL || strchr(version + 1, ' ') != NULL || strncmp(version + 1, "HTTP/1.", 7) != 0)
+        return "not an HTTP/1 request line";
+    *target++ = '\0';
+    *version++ = '\0';
+    r->method = method;
+    const char *path = NULL;
+    r->tunnel = strcmp(method, "CONNECT") == 0;
+    if (r->tunnel) {
+        /* the port is part of CONNECT's target (RFC 9110) */
+        if (!split_authority(mem, r, target, 0) || r->port == 0)
+            return "CONNECT takes HOST:PORT";
+    } else {
+        if (strncasecmp(target, "http://", 7) != 0)
+            return strncasecmp(target, "https://", 8) == 0
+                       ? "https:// goes through CONNECT"
+                       : "a request through the proxy names its target: http://HOST[:PORT]/PATH or CONNECT HOST:PORT";
+        char *auth = target + 7;
+        size_t n = strcspn(auth, "/?#");
+        path = auth[n] == '/' ? auth + n : talloc_asprintf(mem, "/%s", auth + n);
+        auth = talloc_strndup(mem, auth, n);
+        if (strchr(auth, '@') != NULL)
+            return "user information in the URL";
+        if (!split_authority(mem, r, auth, 80))
+            return "malformed host or port in the URL";
+    }
+    const char *why = NULL;
+    r->kind = net_host_kind(r->host, &r->literal, &why);
+    if (r->kind == HOST_INVALID)
+        return why;
+    if (!r->tunnel && !forward_head(mem, r, path, version, eol + 2))
+        return "malformed header lines";
+    return NULL;
 }
 
 /* getaddrinfo waits as long as the name's DNS servers like, which the
@@ -444,26 +535,26 @@ static void start_resolving(struct conn *c)
 {
     int answer[2];
     if (pipe2(answer, O_CLOEXEC) < 0) {
-        fail(c, talloc_asprintf(c, "can't resolve %s: pipe: %s", c->host, strerror(errno)));
+        fail(c, talloc_asprintf(c, "can't resolve %s: pipe: %s", c->req.host, strerror(errno)));
         return;
     }
     pid_t pid = fork();
     if (pid == 0) {
         close(answer[0]);
-        resolver_child(c->host, c->port, answer[1]);
+        resolver_child(c->req.host, c->req.port, answer[1]);
     }
     int err = errno;
     close(answer[1]);
     if (pid < 0) {
         close(answer[0]);
-        fail(c, talloc_asprintf(c, "can't resolve %s: fork: %s", c->host, strerror(err)));
+        fail(c, talloc_asprintf(c, "can't resolve %s: fork: %s", c->req.host, strerror(err)));
         return;
     }
     c->resolver = pid;
     c->fd[RESOLVER] = answer[0];
     c->state = RESOLVING;
     if (fcntl(answer[0], F_SETFL, O_NONBLOCK) < 0 || !watch(c, RESOLVER))
-        fail(c, talloc_asprintf(c, "can't resolve %s: %s", c->host, strerror(errno)));
+        fail(c, talloc_asprintf(c, "can't resolve %s: %s", c->req.host, strerror(errno)));
 }
 
 /* The resolver's answer is complete: keep the addresses the rule reaches
@@ -472,12 +563,12 @@ static void resolved(struct conn *c)
 {
     int rc;
     if (c->answer_len < sizeof rc) {
-        fail(c, talloc_asprintf(c, "can't resolve %s: the resolver died", c->host));
+        fail(c, talloc_asprintf(c, "can't resolve %s: the resolver died", c->req.host));
         return;
     }
     memcpy(&rc, c->answer, sizeof rc);
     if (rc != 0) {
-        fail(c, talloc_asprintf(c, "can't resolve %s: %s", c->host, gai_strerror(rc)));
+        fail(c, talloc_asprintf(c, "can't resolve %s: %s", c->req.host, gai_strerror(rc)));
         return;
     }
     const char *refused = NULL;
@@ -486,7 +577,7 @@ static void resolved(struct conn *c)
     for (size_t i = 0; i < n; i++) {
         struct sockaddr_storage ss;
         memcpy(&ss, c->answer + sizeof rc + i * sizeof ss, sizeof ss);
-        const char *why = net_addr_refused(c, c->proxy->plan, c->rule, (struct sockaddr *)&ss, c->port);
+        const char *why = net_addr_refused(c, c->proxy->plan, c->rule, (struct sockaddr *)&ss, c->req.port);
         if (why == NULL)
             c->addrs[c->n_addrs++] = ss;
         else if (refused == NULL)
@@ -494,10 +585,10 @@ static void resolved(struct conn *c)
     }
     if (c->n_addrs == 0 && refused != NULL)
         deny(c, 403, talloc_asprintf(c, "%s resolves to a %s, which only a name or address listed by itself "
-                                        "reaches (%s matched the wildcard %s)", c->host, refused, c->host,
+                                        "reaches (%s matched the wildcard %s)", c->req.host, refused, c->req.host,
                                      c->rule->text));
     else if (c->n_addrs == 0)
-        fail(c, talloc_asprintf(c, "%s has no IPv4 or IPv6 address", c->host));
+        fail(c, talloc_asprintf(c, "%s has no IPv4 or IPv6 address", c->req.host));
     else
         connect_next(c, EHOSTUNREACH);
 }
@@ -533,11 +624,11 @@ static void connect_literal(struct conn *c, const struct net_addr *literal)
     c->n_addrs = 1;
     if (literal->family == AF_INET) {
         struct sockaddr_in *sin = (struct sockaddr_in *)c->addrs;
-        *sin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
+        *sin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)c->req.port)};
         memcpy(&sin->sin_addr, literal->bytes, 4);
     } else {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)c->addrs;
-        *sin6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)c->port)};
+        *sin6 = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)c->req.port)};
         memcpy(&sin6->sin6_addr, literal->bytes, 16);
     }
     connect_next(c, EHOSTUNREACH);
@@ -546,81 +637,29 @@ static void connect_literal(struct conn *c, const struct net_addr *literal)
 /* The head is complete (it ends at HEAD_END): decide, and start. */
 static void on_request(struct conn *c, size_t head_end)
 {
-    if (memchr(c->head, '\0', head_end) != NULL) {
-        deny(c, 400, "a NUL byte in the request");
+    const char *malformed = proxy_parse_request(c, c->head, head_end, &c->req);
+    if (malformed != NULL) {
+        deny(c, 400, malformed);
         return;
     }
-    char *text = talloc_strndup(c, c->head, head_end - 2); /* up to the blank line's CRLF */
-    char *eol = strstr(text, "\r\n");
-    *eol = '\0';
-    char *method = text, *target = strchr(text, ' ');
-    char *version = target ? strchr(target + 1, ' ') : NULL;
-    if (version == NULL || strchr(version + 1, ' ') != NULL || strncmp(version + 1, "HTTP/1.", 7) != 0) {
-        deny(c, 400, "not an HTTP/1 request line");
-        return;
-    }
-    *target++ = '\0';
-    *version++ = '\0';
-    c->method = method;
-    const char *path = NULL;
-    bool tunnel = strcmp(method, "CONNECT") == 0;
-    if (tunnel) {
-        /* the port is part of CONNECT's target (RFC 9110) */
-        if (!split_authority(c, target, 0) || c->port == 0) {
-            deny(c, 400, "CONNECT takes HOST:PORT");
-            return;
-        }
-    } else {
-        if (strncasecmp(target, "http://", 7) != 0) {
-            deny(c, 400, strncasecmp(target, "https://", 8) == 0
-                             ? "https:// goes through CONNECT"
-                             : "a request through the proxy names its target: http://HOST[:PORT]/PATH or CONNECT HOST:PORT");
-            return;
-        }
-        char *auth = target + 7;
-        size_t len = strcspn(auth, "/?#");
-        path = auth[len] == '/' ? auth + len : talloc_asprintf(c, "/%s", auth + len);
-        auth = talloc_strndup(c, auth, len);
-        if (strchr(auth, '@') != NULL) {
-            deny(c, 400, "user information in the URL");
-            return;
-        }
-        if (!split_authority(c, auth, 80)) {
-            deny(c, 400, "malformed host or port in the URL");
-            return;
-        }
-    }
-    struct net_addr literal;
-    const char *why = NULL;
-    enum host_kind kind = net_host_kind(c->host, &literal, &why);
-    if (kind == HOST_INVALID) {
-        deny(c, 400, why);
-        return;
-    }
-    c->rule = net_rule_for(c->proxy->plan, c->host, kind, &literal, c->port);
+    c->rule = net_rule_for(c->proxy->plan, c->req.host, c->req.kind, &c->req.literal, c->req.port);
     if (c->rule == NULL) {
-        deny(c, 403, talloc_asprintf(c, "%s port %u is not in --allow-net", c->host, c->port));
+        deny(c, 403, talloc_asprintf(c, "%s port %u is not in --allow-net", c->req.host, c->req.port));
         return;
     }
+    /* what the client sent after the head (a body begun, or the tunnel's
+     * first bytes) follows the head sent on */
     size_t rest = c->head_len - head_end;
-    if (tunnel) {
-        c->greeting = talloc_strdup(c, "HTTP/1.1 200 Connection established\r\n\r\n");
-        c->request = talloc_size(c, rest + 1);
-        memcpy(c->request, c->head + head_end, rest);
-        c->request_len = rest;
-    } else {
-        bool v6 = kind == HOST_IP && literal.family == AF_INET6;
-        if (!forward_head(c, path, version, eol + 2, v6)) {
-            deny(c, 400, "malformed header lines");
-            return;
-        }
-        c->request = talloc_realloc(c, c->request, char, c->request_len + rest + 1);
-        memcpy(c->request + c->request_len, c->head + head_end, rest);
-        c->request_len += rest;
-    }
+    c->request_len = c->req.forward_len + rest;
+    c->request = talloc_size(c, c->request_len + 1);
+    if (c->req.forward != NULL) /* none for a tunnel */
+        memcpy(c->request, c->req.forward, c->req.forward_len);
+    memcpy(c->request + c->req.forward_len, c->head + head_end, rest);
     c->up.bytes = rest;
-    if (kind == HOST_IP)
-        connect_literal(c, &literal);
+    if (c->req.tunnel)
+        c->greeting = "HTTP/1.1 200 Connection established\r\n\r\n";
+    if (c->req.kind == HOST_IP)
+        connect_literal(c, &c->req.literal);
     else
         start_resolving(c);
 }

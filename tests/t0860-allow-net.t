@@ -39,8 +39,8 @@ EOF
 # In the sandbox: talk to the proxy by hand, so that nothing (curl's or
 # Python's NO_PROXY handling) chooses for the test.
 cat >client.py <<\EOF
-import hashlib, socket, sys, threading
-PROXY = ("127.0.0.1", 3128)
+import hashlib, os, socket, sys, threading
+PROXY = (os.environ.get("PROXY_ADDRESS", "127.0.0.1"), 3128)
 def tunnel(host, port):
     s = socket.create_connection(PROXY)
     s.sendall(b"CONNECT %s:%s HTTP/1.1\r\nHost: %s:%s\r\n\r\n" % ((host.encode(), port.encode()) * 2))
@@ -219,9 +219,9 @@ test_expect_success SANDBOX 'a connection around the proxy fails: the sandbox ha
     test_must_be_empty report.jsonl
 '
 
-# /proc/net/tcp lines of a listening socket on port 3128 (0C38), of the
-# network namespace of whoever reads it.
-listeners='awk "\$4 == \"0A\" && \$2 ~ /:0C38\$/" /proc/net/tcp'
+# /proc/net/tcp and tcp6 lines of a listening socket on port 3128 (0C38),
+# of the network namespace of whoever reads it.
+listeners='cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk "\$4 == \"0A\" && \$2 ~ /:0C38\$/"'
 
 test_expect_success SANDBOX 'nothing listens on the host: the proxy'"'"'s socket is the sandbox'"'"'s' '
     mkfifo to_box from_box &&
@@ -236,6 +236,18 @@ test_expect_success SANDBOX 'nothing listens on the host: the proxy'"'"'s socket
     test_must_be_empty host.out
 '
 
+# IPv6 in a new network namespace: its loopback has ::1 once up.
+"$BWRAPPER" --ro-bind / / --unshare-net cat /proc/net/if_inet6 2>/dev/null | grep -q "^0*1 .* lo\$" &&
+    test_set_prereq IPV6
+
+test_expect_success SANDBOX,IPV6 'the proxy answers at [::1]:3128 too (localhost as IPv6)' '
+    box --allow-net 127.0.0.1:$PORT --setenv PROXY_ADDRESS ::1 -- \
+        "$PY" /t/client.py tunnel 127.0.0.1 $PORT /hello >out &&
+    printf "HTTP/1.1 200 Connection established\nhello\n" >expect &&
+    test_cmp expect out &&
+    report_has ".decision == \"allow\" and .port == $PORT"
+'
+
 test_expect_success SANDBOX 'malformed requests get 400 and a report line' '
     box --allow-net 127.0.0.1:$PORT -- sh -c "
         \"$PY\" /t/client.py raw \"GET /hello HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n\" &&
@@ -244,6 +256,17 @@ test_expect_success SANDBOX 'malformed requests get 400 and a report line' '
         \"$PY\" /t/client.py raw \"hello\\r\\n\\r\\n\"" >out &&
     test $(grep -c "^HTTP/1.1 400 " out) = 4 &&
     test_line_count = 4 report.jsonl
+'
+
+test_expect_success SANDBOX 'http://: a Host behind a bare CR or LF, a space before its colon or a fold is refused (400)' '
+    box --allow-net 127.0.0.1:$PORT -- sh -c "
+        \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\nX: a\\nHost: other\\r\\n\\r\\n\" &&
+        \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\nX: a\\rHost: other\\r\\n\\r\\n\" &&
+        \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\nHost : other\\r\\n\\r\\n\" &&
+        \"$PY\" /t/client.py raw \"GET http://127.0.0.1:$PORT/host HTTP/1.1\\r\\n Host: other\\r\\n\\r\\n\"" >out &&
+    test $(grep -c "^HTTP/1.1 400 " out) = 4 &&
+    report_has ".decision == \"deny\" and .reason == \"a CR or LF alone in the request\"" &&
+    report_has ".decision == \"deny\" and .reason == \"malformed header lines\""
 '
 
 test_expect_success SANDBOX,HOSTS 'a listed name and port is reached (resolved on the host)' '
