@@ -885,7 +885,7 @@ static const struct option_def options[] = {
         "Run the sandbox with the OCI runtime runc, crun or runsc"),
     OPT("--runtime-flag", 1, h_runtime_flag, 0, "FLAG", "Pass FLAG to the OCI runtime as a global flag (repeatable)"),
     OPT("--allow-net", 1, h_allow_net, 0, "HOST[:PORT]",
-        "Reach HOST (*.DOMAIN: its subdomains) on PORT (default 443 and 80) through a proxy at 127.0.0.1:3128, and nothing else"),
+        "Reach HOST (*.DOMAIN: its subdomains) on PORT (default 443 and 80) through a proxy at 127.0.0.1:3128 (and [::1]:3128), and nothing else"),
     OPT("--report-fd", 1, h_fd, offsetof(struct plan, report_fd), "FD",
         "Write each --allow-net connection, allowed or denied, to FD as one JSON line"),
     OPT("--print-seccomp", 0, h_print, PRINT_SECCOMP, "", "Print the --seccomp-profile as JSON and exit"),
@@ -1042,8 +1042,8 @@ static void check_allow_net(struct parser *ps)
                                           "all_proxy"};
     for (size_t i = 0; i < N_ELEMENTS(proxies); i++)
         add_env(p, proxies[i], url);
-    add_env(p, "NO_PROXY", "localhost,127.0.0.1");
-    add_env(p, "no_proxy", "localhost,127.0.0.1");
+    add_env(p, "NO_PROXY", "localhost,127.0.0.1,::1");
+    add_env(p, "no_proxy", "localhost,127.0.0.1,::1");
     talloc_free(url);
     /* --profile agent's root is read-only, ~/.cache with it: package
      * tools get their caches in the private /tmp, unless told otherwise. */

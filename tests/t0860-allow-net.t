@@ -151,7 +151,7 @@ test_expect_success '--print-plan: the rules, a network namespace, the proxy var
     jq -e ".\"allow-net\".allow[1] | .wildcard and .host == \"pkg.dev\" and .ports == [8443]" plan.json &&
     jq -e ".\"allow-net\".allow[2] | .address and .host == \"::1\"" plan.json &&
     jq -e "[.env[] | select(.set == \"HTTP_PROXY\")] | last | .value == \"http://127.0.0.1:3128\"" plan.json &&
-    jq -e "[.env[] | select(.set == \"NO_PROXY\")] | last | .value == \"localhost,127.0.0.1\"" plan.json
+    jq -e "[.env[] | select(.set == \"NO_PROXY\")] | last | .value == \"localhost,127.0.0.1,::1\"" plan.json
 '
 
 test_expect_success SANDBOX 'the command sees the proxy variables, after --clearenv and over --setenv' '
@@ -160,8 +160,8 @@ test_expect_success SANDBOX 'the command sees the proxy variables, after --clear
     do
         grep -x "$v=http://127.0.0.1:3128" env.out || return 1
     done &&
-    grep -x "NO_PROXY=localhost,127.0.0.1" env.out &&
-    grep -x "no_proxy=localhost,127.0.0.1" env.out
+    grep -x "NO_PROXY=localhost,127.0.0.1,::1" env.out &&
+    grep -x "no_proxy=localhost,127.0.0.1,::1" env.out
 '
 
 test_expect_success SANDBOX 'a listed address and port: CONNECT reaches it, reported at the end with its bytes' '
