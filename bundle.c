@@ -146,7 +146,7 @@ static void write_config(struct oci *o, int dir_fd, const char *dir)
         die_errno("%s/config.json", dir);
 }
 
-void write_bundle(struct oci *o, int dir_fd, const char *dir)
+static void write_bundle(struct oci *o, int dir_fd, const char *dir)
 {
     mode_t old = umask(0);
     if (mkdirat(dir_fd, "rootfs", 0755) < 0 || (o->n_bundle_files && mkdirat(dir_fd, "files", 0700) < 0))
@@ -306,6 +306,30 @@ void remove_made(void)
 
 /* ---- --emit-oci ---- */
 
+/* --emit-oci DIR as an absolute path, which need not exist yet. */
+const char *emit_dir(void *mem, const char *arg)
+{
+    char *abs = realpath(arg, NULL);
+    if (abs) {
+        const char *dir = talloc_strdup(mem, abs);
+        free(abs);
+        return dir;
+    }
+    if (errno != ENOENT)
+        die_errno("--emit-oci %s", arg);
+    char *copy = talloc_strdup(mem, arg);
+    char *slash = strrchr(copy, '/');
+    const char *base = slash ? slash + 1 : copy;
+    if (slash)
+        *slash = '\0';
+    char *parent = realpath(slash ? (*copy ? copy : "/") : ".", NULL);
+    if (parent == NULL)
+        die_errno("--emit-oci %s", arg);
+    const char *dir = path_join(mem, parent, base);
+    free(parent);
+    return dir;
+}
+
 bool dir_is_empty(int dir_fd, const char *name)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -325,7 +349,8 @@ bool dir_is_empty(int dir_fd, const char *name)
     return empty;
 }
 
-int open_empty_dir(const char *dir, bool *created)
+/* --emit-oci DIR, made if need be: an fd of it, which must be empty. */
+static int open_empty_dir(const char *dir, bool *created)
 {
     *created = mkdir(dir, 0700) == 0;
     if (!*created && errno != EEXIST)
@@ -493,7 +518,9 @@ static const char *shared_bundle_dir(struct oci *o, void *mem, const char *const
     die("--runtime: no place for the bundle: none of $XDG_RUNTIME_DIR, /tmp, /dev/shm and /var/tmp is writable");
 }
 
-const char *make_private_dir(struct oci *o, void *mem)
+/* The directory for a --runtime run's bundle, in a private tmpfs (see
+ * above), or made on the host (dir_made) where that protects nothing. */
+static const char *make_private_dir(struct oci *o, void *mem)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     const char *bases[] = {xdg && *xdg == '/' ? xdg : NULL, "/tmp", "/dev/shm", "/var/tmp"};
@@ -528,4 +555,72 @@ const char *make_private_dir(struct oci *o, void *mem)
     if (mkdtemp(dir) == NULL)
         die_errno("--runtime: can't make the bundle directory %s", dir);
     return dir;
+}
+
+/* ---- the description, placed in its directory ---- */
+
+/* Bundle files are described relative to the bundle (the private
+ * directory gets its name only once the plan is known to fit); mounts
+ * take absolute sources, so prefix DIR now. */
+static void rebase_bundle(struct oci *o, const char *dir)
+{
+    json_decref(text("the bundle directory", dir));
+    if (strpbrk(dir, ",:="))
+        for (size_t i = 0; i < o->n_files; i++)
+            if (strncmp(o->files[i].path, "overlay-", 8) == 0)
+                die("%s: %s: overlay options cannot carry a path with ',', ':' or '='", o->files[i].option, dir);
+    /* absolute: containerd takes a relative root.path from its own
+     * bundle directory, not the one config.json is in */
+    json_object_set_new(json_object_get(o->config, "root"), "path", json_string(path_join(o->mem, dir, "rootfs")));
+    size_t i;
+    json_t *m;
+    json_array_foreach(o->mounts, i, m) {
+        const char *src = json_string_value(json_object_get(m, "source"));
+        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src != '/')
+            json_object_set_new(m, "source", json_string(path_join(o->mem, dir, src)));
+        json_t *opts = json_object_get(m, "options");
+        size_t k;
+        json_t *v;
+        json_array_foreach(opts, k, v) {
+            const char *opt = json_string_value(v);
+            const char *eq = strchr(opt, '=');
+            if ((strncmp(opt, "upperdir=", 9) == 0 || strncmp(opt, "workdir=", 8) == 0) && eq[1] != '/')
+                json_array_set_new(opts, k, json_string(talloc_asprintf(o->mem, "%.*s%s/%s", (int)(eq + 1 - opt),
+                                                                        opt, dir, eq + 1)));
+        }
+    }
+}
+
+void create_bundle(struct oci *o, void *keep)
+{
+    /* Only now is anything created; from here on die() removes an
+     * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
+     * namespace, which goes with it (or, where that protects nothing,
+     * removed as an emitted one: shared_bundle_dir). */
+    if (o->plan->emit_oci) {
+        made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
+        die_cleanup = remove_made;
+    } else {
+        made.dir = make_private_dir(o, keep);
+        made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (made.dir_made)
+            die_cleanup = remove_made;
+    }
+    if (made.dir_fd < 0)
+        die_errno("%s", made.dir);
+    rebase_bundle(o, made.dir);
+    write_bundle(o, made.dir_fd, made.dir);
+    /* The description is on disk now: free it before the runtime is
+     * forked.  Freed after the fork, every page it touched would first
+     * be made private again, a page fault each (some 0.15 ms of a
+     * --runtime run on a small VM); run_bundle needs only the plan, the
+     * ids and namespaces, and memory for its argv. */
+    json_decref(o->config);
+    json_decref(o->root_mount);
+    o->config = o->mounts = o->root_mount = NULL;
+    o->files = NULL, o->n_files = 0;
+    o->recs = NULL, o->n_recs = 0;
+    o->links = NULL, o->n_links = 0;
+    talloc_free(o->mem);
+    o->mem = keep;
 }

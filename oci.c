@@ -1,11 +1,13 @@
-/* The OCI executor: the plan as a runtime-spec 1.0.2 bundle (config.json
- * and rootfs/), written for --emit-oci or run with runc, crun or runsc.
+/* The OCI executor's description: the plan as a runtime-spec 1.0.2
+ * bundle (config.json and the files rootfs/ needs), for --emit-oci or a
+ * run with runc, crun or runsc.
  *
  * Two stages, as the native executor has parse and build: describe_bundle
  * turns the plan into config.json (a jansson tree) plus a list of files to
- * create, checking that OCI can express every step; only then does
- * write_bundle (bundle.c) create anything.  So an option OCI cannot
- * express fails before a directory exists.  runtime.c runs the bundle. */
+ * create, checking that OCI can express every step; it reads the host
+ * (what a bind shows, the caller's /etc/passwd line) but creates nothing.
+ * Only then does create_bundle (bundle.c) write anything, so an option OCI
+ * cannot express fails before a directory exists; runtime.c runs it. */
 #define _GNU_SOURCE
 #include "oci.h"
 
@@ -22,10 +24,8 @@
 #include <talloc.h>
 #include <unistd.h>
 
-#include "bundle.h"
 #include "caps.h"
 #include "pty.h"
-#include "runtime.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -1095,7 +1095,7 @@ static json_t *strings(const char *const *v)
     return a;
 }
 
-static void describe_bundle(struct oci *o)
+void describe_bundle(struct oci *o)
 {
     const struct plan *p = o->plan;
     if ((p->exec_label || p->file_label) && !selinux_enabled())
@@ -1166,133 +1166,4 @@ static void describe_bundle(struct oci *o)
     if (p->file_label)
         json_object_set_new(lnx, "mountLabel", text("--file-label", p->file_label));
     json_object_set_new(c, "linux", lnx);
-}
-
-/* ---- the description, placed in its directory ---- */
-
-/* Bundle files are described relative to the bundle (the private
- * directory gets its name only once the plan is known to fit); mounts
- * take absolute sources, so prefix DIR now. */
-static void rebase_bundle(struct oci *o, const char *dir)
-{
-    json_decref(text("the bundle directory", dir));
-    if (strpbrk(dir, ",:="))
-        for (size_t i = 0; i < o->n_files; i++)
-            if (strncmp(o->files[i].path, "overlay-", 8) == 0)
-                die("%s: %s: overlay options cannot carry a path with ',', ':' or '='", o->files[i].option, dir);
-    /* absolute: containerd takes a relative root.path from its own
-     * bundle directory, not the one config.json is in */
-    json_object_set_new(json_object_get(o->config, "root"), "path", json_string(path_join(o->mem, dir, "rootfs")));
-    size_t i;
-    json_t *m;
-    json_array_foreach(o->mounts, i, m) {
-        const char *src = json_string_value(json_object_get(m, "source"));
-        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src != '/')
-            json_object_set_new(m, "source", json_string(path_join(o->mem, dir, src)));
-        json_t *opts = json_object_get(m, "options");
-        size_t k;
-        json_t *v;
-        json_array_foreach(opts, k, v) {
-            const char *opt = json_string_value(v);
-            const char *eq = strchr(opt, '=');
-            if ((strncmp(opt, "upperdir=", 9) == 0 || strncmp(opt, "workdir=", 8) == 0) && eq[1] != '/')
-                json_array_set_new(opts, k, json_string(talloc_asprintf(o->mem, "%.*s%s/%s", (int)(eq + 1 - opt),
-                                                                        opt, dir, eq + 1)));
-        }
-    }
-}
-
-/* --emit-oci DIR as an absolute path, which need not exist yet. */
-static const char *emit_dir(void *mem, const char *arg)
-{
-    char *abs = realpath(arg, NULL);
-    if (abs) {
-        const char *dir = talloc_strdup(mem, abs);
-        free(abs);
-        return dir;
-    }
-    if (errno != ENOENT)
-        die_errno("--emit-oci %s", arg);
-    char *copy = talloc_strdup(mem, arg);
-    char *slash = strrchr(copy, '/');
-    const char *base = slash ? slash + 1 : copy;
-    if (slash)
-        *slash = '\0';
-    char *parent = realpath(slash ? (*copy ? copy : "/") : ".", NULL);
-    if (parent == NULL)
-        die_errno("--emit-oci %s", arg);
-    const char *dir = path_join(mem, parent, base);
-    free(parent);
-    return dir;
-}
-
-int oci_run(const struct plan *p)
-{
-    /* What outlives the written bundle (the runtime's path, the bundle
-     * directory's name) hangs off KEEP; the description, off o.mem. */
-    void *keep = talloc_new(NULL);
-    struct oci o = {.mem = talloc_new(keep), .plan = p, .kind = RT_RUNC, .platform_cache_fd = -1};
-    level_prefix = p->level_prefix;
-    if (p->runtime)
-        o.kind = runtime_kind(p->runtime);
-    const char *exe = NULL;
-    int exe_fd = -1;
-    if (p->emit_oci) {
-        made.dir = emit_dir(keep, p->emit_oci);
-        json_decref(text("--emit-oci", made.dir));
-    } else {
-        exe = find_runtime(keep, p->runtime, getuid());
-        exe_fd = open_runtime(exe, getuid());
-        if (o.kind == RT_RUNSC)
-            o.platform_cache_fd = open_platform_cache(keep);
-    }
-    describe_bundle(&o);
-
-    /* Only now is anything created; from here on die() removes an
-     * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
-     * namespace, which goes with it (or, where that protects nothing,
-     * removed as an emitted one: shared_bundle_dir). */
-    if (p->emit_oci) {
-        made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
-        die_cleanup = remove_made;
-    } else {
-        made.dir = make_private_dir(&o, keep);
-        made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (made.dir_made)
-            die_cleanup = remove_made;
-    }
-    if (made.dir_fd < 0)
-        die_errno("%s", made.dir);
-    rebase_bundle(&o, made.dir);
-    write_bundle(&o, made.dir_fd, made.dir);
-    /* The description is on disk now: free it before the runtime is
-     * forked.  Freed after the fork, every page it touched would first
-     * be made private again, a page fault each (some 0.15 ms of a
-     * --runtime run on a small VM); run_bundle needs only the plan, the
-     * ids and namespaces, and memory for its argv. */
-    json_decref(o.config);
-    json_decref(o.root_mount);
-    o.config = o.mounts = o.root_mount = NULL;
-    o.files = NULL, o.n_files = 0;
-    o.recs = NULL, o.n_recs = 0;
-    o.links = NULL, o.n_links = 0;
-    talloc_free(o.mem);
-    o.mem = keep;
-    int status = 0;
-    if (p->emit_oci) {
-        close(made.dir_fd);
-        made.dir_fd = -1;
-    } else {
-        status = run_bundle(&o, exe_fd, exe);
-        if (made.dir_made)
-            remove_made();
-        else
-            close(made.dir_fd);
-        close(exe_fd);
-        if (o.platform_cache_fd >= 0)
-            close(o.platform_cache_fd);
-    }
-    die_cleanup = NULL;
-    talloc_free(keep);
-    return status;
 }

@@ -1,6 +1,7 @@
-/* Running a bundle: finding and trusting the runtime (runc, crun, runsc),
- * driving it (signals, --timeout, --pty's console socket), removing its
- * state; and bwrapper's own pid 1 inside (--oci-init). */
+/* Running a bundle: the OCI executor's way in (oci_run: describe, write,
+ * run), finding and trusting the runtime (runc, crun, runsc), driving it
+ * (signals, --timeout, --pty's console socket), removing its state; and
+ * bwrapper's own pid 1 inside (--oci-init). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "oci.h"
+#include "bundle.h"
 #include "pty.h"
 #include "runtime.h"
 #include "util.h"
@@ -60,7 +61,9 @@ static int fd_for_runtime(int fd)
 static const char *const trusted_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
                                            "/sbin", "/bin"};
 
-const char *find_runtime(void *mem, const char *name, uid_t uid)
+/* The runtime NAME (a path, or looked up: in PATH, as root only in
+ * root's directories). */
+static const char *find_runtime(void *mem, const char *name, uid_t uid)
 {
     if (strchr(name, '/'))
         return name;
@@ -86,7 +89,7 @@ const char *find_runtime(void *mem, const char *name, uid_t uid)
 }
 
 /* The runtime binary, opened once and checked: the fd is what runs. */
-int open_runtime(const char *path, uid_t uid)
+static int open_runtime(const char *path, uid_t uid)
 {
     int fd = open(path, O_PATH | O_CLOEXEC);
     struct stat st;
@@ -103,7 +106,7 @@ int open_runtime(const char *path, uid_t uid)
     return fd;
 }
 
-enum runtime_kind runtime_kind(const char *name)
+static enum runtime_kind runtime_kind(const char *name)
 {
     const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
     for (size_t i = 0; i < N_ELEMENTS(runtime_names); i++)
@@ -228,7 +231,7 @@ static const char *cached_platform(void *mem, int fd, const char *key)
 /* The directory of the runsc platform cache, $XDG_CACHE_HOME/bwrapper
  * (or ~/.cache/bwrapper), or -1: opened before the bundle's tmpfs is
  * mounted, which may cover it (a cache under /tmp). */
-int open_platform_cache(void *mem)
+static int open_platform_cache(void *mem)
 {
     const char *cache_home = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
@@ -552,7 +555,9 @@ static void report_start(struct oci *o, int messages, int started)
          msg);
 }
 
-int run_bundle(struct oci *o, int exe_fd, const char *exe)
+/* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
+ * command's exit status.  The runtime's state is removed. */
+static int run_bundle(struct oci *o, int exe_fd, const char *exe)
 {
     const struct plan *p = o->plan;
     if (o->kind == RT_CRUN)
@@ -621,6 +626,50 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
     }
     return status;
 }
+
+/* ---- the OCI executor ---- */
+
+int oci_run(const struct plan *p)
+{
+    /* What outlives the written bundle (the runtime's path, the bundle
+     * directory's name) hangs off KEEP; the description, off o.mem. */
+    void *keep = talloc_new(NULL);
+    struct oci o = {.mem = talloc_new(keep), .plan = p, .kind = RT_RUNC, .platform_cache_fd = -1};
+    level_prefix = p->level_prefix;
+    if (p->runtime)
+        o.kind = runtime_kind(p->runtime);
+    const char *exe = NULL;
+    int exe_fd = -1;
+    if (p->emit_oci) {
+        made.dir = emit_dir(keep, p->emit_oci);
+        json_decref(text("--emit-oci", made.dir));
+    } else {
+        exe = find_runtime(keep, p->runtime, getuid());
+        exe_fd = open_runtime(exe, getuid());
+        if (o.kind == RT_RUNSC)
+            o.platform_cache_fd = open_platform_cache(keep);
+    }
+    describe_bundle(&o);
+    create_bundle(&o, keep);
+    int status = 0;
+    if (p->emit_oci) {
+        close(made.dir_fd);
+        made.dir_fd = -1;
+    } else {
+        status = run_bundle(&o, exe_fd, exe);
+        if (made.dir_made)
+            remove_made();
+        else
+            close(made.dir_fd);
+        close(exe_fd);
+        if (o.platform_cache_fd >= 0)
+            close(o.platform_cache_fd);
+    }
+    die_cleanup = NULL;
+    talloc_free(keep);
+    return status;
+}
+
 void oci_init(char *const *argv)
 {
     close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
