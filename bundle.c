@@ -591,7 +591,7 @@ static void rebase_bundle(struct oci *o, const char *dir)
     }
 }
 
-void create_bundle(struct oci *o, void *keep)
+void create_bundle(struct oci *o)
 {
     /* Only now is anything created; from here on die() removes an
      * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
@@ -601,7 +601,7 @@ void create_bundle(struct oci *o, void *keep)
         made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
         die_cleanup = remove_made;
     } else {
-        made.dir = make_private_dir(o, keep);
+        made.dir = make_private_dir(o, o->mem);
         made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (made.dir_made)
             die_cleanup = remove_made;
@@ -610,17 +610,4 @@ void create_bundle(struct oci *o, void *keep)
         die_errno("%s", made.dir);
     rebase_bundle(o, made.dir);
     write_bundle(o, made.dir_fd, made.dir);
-    /* The description is on disk now: free it before the runtime is
-     * forked.  Freed after the fork, every page it touched would first
-     * be made private again, a page fault each (some 0.15 ms of a
-     * --runtime run on a small VM); run_bundle needs only the plan, the
-     * ids and namespaces, and memory for its argv. */
-    json_decref(o->config);
-    json_decref(o->root_mount);
-    o->config = o->mounts = o->root_mount = NULL;
-    o->files = NULL, o->n_files = 0;
-    o->recs = NULL, o->n_recs = 0;
-    o->links = NULL, o->n_links = 0;
-    talloc_free(o->mem);
-    o->mem = keep;
 }

@@ -16,10 +16,9 @@ struct made_dir {
 };
 extern struct made_dir made;
 /* Create the bundle directory (--emit-oci's, or a run's private one) and
- * write O's description in it; then free the description (O's memory
- * becomes KEEP).  Anything the plan asks that OCI cannot express has been
- * refused by then. */
-void create_bundle(struct oci *o, void *keep);
+ * write O's description in it.  Anything the plan asks that OCI cannot
+ * express has been refused by then. */
+void create_bundle(struct oci *o);
 void remove_made(void);
 bool dir_is_empty(int dir_fd, const char *name);
 /* --emit-oci DIR as an absolute path, which need not exist yet. */

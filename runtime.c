@@ -143,6 +143,14 @@ static void check_crun_cgroups(void)
 /* /dev/null, for the runtime's quiet runs */
 static int null_fd = -1;
 
+/* Exec the runtime EXE_FD with ARGV; returns only on failure. */
+static void exec_runtime(int exe_fd, const char *const *argv)
+{
+    /* a script's interpreter opens it again through /dev/fd/N */
+    fcntl(exe_fd, F_SETFD, 0);
+    syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
+}
+
 /* Run the runtime EXE_FD (above FDS_TOP) with ARGV and the fds FDS.
  *
  * vfork: the child only sets up its fds and execs.  fork would copy our
@@ -166,9 +174,7 @@ static pid_t spawn(int exe_fd, const char *const *argv, const struct runtime_fds
         warn("setsid: %s", strerror(errno));
         _exit(1);
     }
-    /* a script's interpreter opens it again through /dev/fd/N */
-    fcntl(exe_fd, F_SETFD, 0);
-    syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
+    exec_runtime(exe_fd, argv);
     warn("--runtime: can't run %s: %s", argv[0], strerror(errno));
     _exit(1);
 }
@@ -557,11 +563,41 @@ static void report_start(struct oci *o, int messages, int started)
 
 /* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
  * command's exit status.  The runtime's state is removed. */
+/* Whether the runtime can take bwrapper's place (exec, no fork): when
+ * nothing is left for bwrapper to do once it runs.  runc's and crun's
+ * `run` pass the signals they get on to the command and exit with its
+ * status, and the bundle's tmpfs ends with the mount namespace it is in
+ * (see make_private_dir).  bwrapper stays for what a runtime does not
+ * do: --timeout, --die-with-parent's SIGKILL, --new-session (setsid fails
+ * in a process group's leader, which bwrapper may be), --pty's relay, its
+ * pid 1's one-line report of a failure before the command starts
+ * (report_start), a bundle made on the host (dir_made) to remove, and
+ * runsc's state to delete. */
+static bool runtime_takes_over(const struct oci *o)
+{
+    const struct plan *p = o->plan;
+    return o->kind != RT_RUNSC && !o->init && !p->pty && !p->timeout_ms && !p->die_with_parent &&
+           !p->new_session && !made.dir_made;
+}
+
 static int run_bundle(struct oci *o, int exe_fd, const char *exe)
 {
     const struct plan *p = o->plan;
     if (o->kind == RT_CRUN)
         check_crun_cgroups();
+    /* The runtime's state lives in the bundle, out of every other
+     * process's reach with it (see make_private_dir). */
+    if (mkdirat(made.dir_fd, "state", 0700) < 0)
+        die_errno("%s/state: can't create the runtime's state directory", made.dir);
+    const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
+    const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
+    /* A caller that ignored SIGCHLD would make the runtime unwaitable,
+     * and the runtime's own children unwaitable to it. */
+    signal(SIGCHLD, SIG_DFL);
+    if (runtime_takes_over(o)) {
+        exec_runtime(exe_fd, runtime_argv(o->mem, o, exe, state, NULL, id, ACT_RUN));
+        die_errno("--runtime: can't run %s", exe);
+    }
     sigset_t set, old;
     /* Every signal that would end bwrapper is passed on instead (the
      * runtime passes it to the command), so the bundle is always removed;
@@ -573,21 +609,12 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
                                SIGBUS,  SIGFPE,  SIGILL,  SIGTRAP, SIGSYS};
     for (size_t i = 0; i < N_ELEMENTS(kept); i++)
         sigdelset(&set, kept[i]);
-    /* A caller that ignored SIGCHLD would make the runtime unwaitable. */
-    signal(SIGCHLD, SIG_DFL);
     sigprocmask(SIG_BLOCK, &set, &old);
     if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, PARENT_DIED, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
-
-    /* The runtime's state lives in the bundle, out of every other
-     * process's reach with it (see make_private_dir). */
-    if (mkdirat(made.dir_fd, "state", 0700) < 0)
-        die_errno("%s/state: can't create the runtime's state directory", made.dir);
-    const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
     if ((null_fd = fd_for_runtime(open("/dev/null", O_RDWR | O_CLOEXEC))) < 0)
         die_errno("/dev/null");
     const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, o, exe_fd, exe, state, &old) : NULL;
-    const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
 
     int console = -1;
     /* With --pty the runtime leaves once the command runs, and a runtime
@@ -631,26 +658,23 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
 
 int oci_run(const struct plan *p)
 {
-    /* What outlives the written bundle (the runtime's path, the bundle
-     * directory's name) hangs off KEEP; the description, off o.mem. */
-    void *keep = talloc_new(NULL);
-    struct oci o = {.mem = talloc_new(keep), .plan = p, .kind = RT_RUNC, .platform_cache_fd = -1};
+    struct oci o = {.mem = talloc_new(NULL), .plan = p, .kind = RT_RUNC, .platform_cache_fd = -1};
     level_prefix = p->level_prefix;
     if (p->runtime)
         o.kind = runtime_kind(p->runtime);
     const char *exe = NULL;
     int exe_fd = -1;
     if (p->emit_oci) {
-        made.dir = emit_dir(keep, p->emit_oci);
+        made.dir = emit_dir(o.mem, p->emit_oci);
         json_decref(text("--emit-oci", made.dir));
     } else {
-        exe = find_runtime(keep, p->runtime, getuid());
+        exe = find_runtime(o.mem, p->runtime, getuid());
         exe_fd = open_runtime(exe, getuid());
         if (o.kind == RT_RUNSC)
-            o.platform_cache_fd = open_platform_cache(keep);
+            o.platform_cache_fd = open_platform_cache(o.mem);
     }
     describe_bundle(&o);
-    create_bundle(&o, keep);
+    create_bundle(&o);
     int status = 0;
     if (p->emit_oci) {
         close(made.dir_fd);
@@ -666,7 +690,9 @@ int oci_run(const struct plan *p)
             close(o.platform_cache_fd);
     }
     die_cleanup = NULL;
-    talloc_free(keep);
+    json_decref(o.config);
+    json_decref(o.root_mount);
+    talloc_free(o.mem);
     return status;
 }
 
