@@ -135,11 +135,14 @@ static void write_config(struct oci *o, int dir_fd, const char *dir)
     char *json = json_dumps(o->config, JSON_INDENT(2));
     if (json == NULL)
         die("%s/config.json: out of memory", dir);
+    /* copied with memcpy (talloc_*_append_buffer), not printf's %s */
     char *out = talloc_strdup(o->mem, "");
     const char *at = json;
-    for (const char *mark; (mark = strstr(at, UNLIMITED_JSON)); at = mark + strlen(UNLIMITED_JSON))
-        out = talloc_asprintf_append(out, "%.*s%llu", (int)(mark - at), at, (unsigned long long)RLIM_INFINITY);
-    out = talloc_asprintf_append(out, "%s\n", at);
+    for (const char *mark; (mark = strstr(at, UNLIMITED_JSON)); at = mark + strlen(UNLIMITED_JSON)) {
+        out = talloc_strndup_append_buffer(out, at, (size_t)(mark - at));
+        out = talloc_asprintf_append_buffer(out, "%llu", (unsigned long long)RLIM_INFINITY);
+    }
+    out = talloc_strdup_append_buffer(talloc_strdup_append_buffer(out, at), "\n");
     free(json);
     int fd = openat(dir_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || write_all(fd, out, strlen(out)) < 0 || close(fd) < 0)
