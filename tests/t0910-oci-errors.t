@@ -215,6 +215,28 @@ test_expect_success RUNC 'a signal bwrapper does not expect (SIGALRM) is passed 
     kill -ALRM $pid && { wait $pid; status=$?; } && test $status = 5 && nothing_left
 '
 
+# With --as-pid-1 (and nothing else for bwrapper to do around the runtime)
+# the runtime takes bwrapper's place: its `run` passes the signals on and
+# exits with the command's status, the bundle goes with the namespace.
+for rt in runc crun; do
+    test_expect_success "$(echo $rt | tr a-z A-Z)" "$rt, --as-pid-1: the runtime takes bwrapper's place; signals reach the command, its status comes back" '
+        rm -f started
+        "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --unshare-pid --as-pid-1 --bind "$(pwd)" /w sh -c "
+            trap \"exit 5\" ALRM; trap \"exit 6\" TERM; touch /w/started; while :; do sleep 0.1; done" &
+        pid=$! && i=0 &&
+        while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+        argv0=$(tr "\0" "\n" </proc/$pid/cmdline | head -n 1) &&
+        kill -ALRM $pid && { wait $pid; status=$?; } &&
+        test "$argv0" = "$(command -v '$rt')" && test $status = 5 && nothing_left &&
+        rm -f started
+        "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --unshare-pid --as-pid-1 --bind "$(pwd)" /w sh -c "
+            trap \"exit 6\" TERM; touch /w/started; while :; do sleep 0.1; done" &
+        pid=$! && i=0 &&
+        while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+        kill -TERM $pid && { wait $pid; status=$?; } && test $status = 6 && nothing_left
+    '
+done
+
 test_expect_success RUNC '--die-with-parent: the command dies with the process that started bwrapper' '
     rm -f started
     sh -c "\"\$BWRAPPER\" --runtime runc --die-with-parent $ROOT_ARGS --bind \"$(pwd)\" /w \
