@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "oci-init.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "util.h"
@@ -735,10 +736,6 @@ static void describe_step(struct oci *o, const struct step *s)
 
 /* ---- describing: the process ---- */
 
-/* Where the command's pid 1 (bwrapper, see oci_init) is found inside:
- * the runtime passes our fd 3 on (--preserve-fds 1). */
-#define INIT_PATH "/proc/self/fd/3"
-
 /* Options with no OCI counterpart: fds the runtime never sees, and
  * processes around the command that a runtime does not make. */
 static void refuse_inexpressible(const struct oci *o)
@@ -970,8 +967,10 @@ static json_t *process_json(struct oci *o)
     json_object_set_new(proc, "user", json_pack("{s:I,s:I}", "uid", (json_int_t)o->uid, "gid", (json_int_t)o->gid));
     json_t *args = json_array();
     if (o->init) {
+        /* bwrapper's pid 1 (oci-init.c), and how its errors start */
         json_array_append_new(args, json_string(INIT_PATH));
         json_array_append_new(args, json_string("--oci-init"));
+        add_text(args, "the program's name", talloc_asprintf(o->mem, "%s%s", level_prefix ? "<3>" : "", prog_name));
     }
     for (size_t i = 0; i < p->argc; i++)
         add_text(args, "the command", p->argv[i]);

@@ -63,7 +63,7 @@ struct oci {
     unsigned n_bundle_files; /* files/N, overlay-N */
     bool root_readonly;
     json_t *root_mount;    /* a bind at /, described but not in mounts (describe_root_bind); or NULL */
-    bool init; /* the command runs under bwrapper's pid 1 (oci_init) */
+    bool init; /* the command runs under bwrapper's pid 1 (oci-init.c) */
     int platform_cache_fd; /* runsc: open_platform_cache's, or -1 */
 };
 

@@ -1,7 +1,7 @@
 /* Running a bundle: the OCI executor's way in (oci_run: describe, write,
  * run), finding and trusting the runtime (runc, crun, runsc), driving it
- * (signals, --timeout, --pty's console socket), removing its state; and
- * bwrapper's own pid 1 inside (--oci-init). */
+ * (signals, --timeout, --pty's console socket, the program of
+ * bwrapper's own pid 1 inside: oci-init.c), removing its state. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "oci-init.h"
 #include "pty.h"
 #include "runtime.h"
 #include "util.h"
@@ -453,8 +454,8 @@ static int relay_container(struct oci *o, int console, const sigset_t *set)
  * the command's (both end the runtime with status 1), under bwrapper's
  * pid 1 (runc and crun, without --pty): the runtime writes its messages
  * to a file of ours (its fd 2), and pid 1 gets our stderr for the
- * command (fd 4) and says it started (one byte to the pipe at fd 5). */
-enum { INIT_STDERR = 4, INIT_STARTED = 5 };
+ * command (INIT_STDERR) and says it started (one byte to the pipe at
+ * INIT_STARTED). */
 
 /* An fd of /dev/null above FDS_TOP, for FDS to take and close. */
 static int null_copy(void)
@@ -563,6 +564,19 @@ static void report_start(struct oci *o, int messages, int started)
 
 /* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
  * command's exit status.  The runtime's state is removed. */
+/* Our pid 1's program (oci-init.c), for the runtime's fd 3: a file in
+ * the bundle directory, out of every other process's reach with it (see
+ * make_private_dir), closed for writing before the runtime runs it. */
+static int init_program(void)
+{
+    size_t len = (size_t)(oci_init_program_end - oci_init_program);
+    int fd = openat(made.dir_fd, "init", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0500);
+    if (fd < 0 || write_all(fd, oci_init_program, len) < 0 || close(fd) < 0 ||
+        (fd = openat(made.dir_fd, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        die_errno("%s/init: can't write bwrapper's pid 1 for the runtime", made.dir);
+    return fd_for_runtime(fd);
+}
+
 /* Whether the runtime can take bwrapper's place (exec, no fork): when
  * nothing is left for bwrapper to do once it runs.  runc's and crun's
  * `run` pass the signals they get on to the command and exit with its
@@ -626,8 +640,8 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     }
     struct runtime_fds fds = {{-1, -1, -1, -1, -1, -1}};
     int started = -1;
-    if (o->init && (fds.fd[3] = fd_for_runtime(open("/proc/self/exe", O_RDONLY | O_CLOEXEC))) < 0)
-        die_errno("can't open /proc/self/exe");
+    if (o->init)
+        fds.fd[INIT_SELF] = init_program();
     if (o->init && !p->pty)
         started = report_start_fds(&fds);
     pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, p->pty ? ACT_START : ACT_RUN), &fds,
@@ -694,51 +708,4 @@ int oci_run(const struct plan *p)
     json_decref(o.root_mount);
     talloc_free(o.mem);
     return status;
-}
-
-void oci_init(char *const *argv)
-{
-    close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
-    /* the runtime is done: say so, and give the command our caller's
-     * stderr (see report_start_fds; absent with --pty) */
-    if (fcntl(INIT_STARTED, F_GETFD) >= 0) {
-        (void)write_all(INIT_STARTED, "", 1);
-        close(INIT_STARTED);
-    }
-    if (fcntl(INIT_STDERR, F_GETFD) >= 0 && (dup2(INIT_STDERR, 2) < 0 || close(INIT_STDERR) < 0))
-        die_errno("--oci-init: fd %d", INIT_STDERR);
-    /* The command runs as our uid: dumpable, we would be its to ptrace
-     * and to write into through /proc/1/mem, outside its --rlimit (which
-     * the runtime set on us, pid 1, before the command inherits it).  The
-     * command's exec makes it dumpable again; we stay as we are. */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-        die_errno("--oci-init: prctl(PR_SET_DUMPABLE)");
-    if (argv[0] == NULL)
-        die("--oci-init: no command");
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
-    /* A seccomp profile that forbids fork is already ours: the command
-     * then becomes pid 1 itself (natively pid 1 forks before the filter). */
-    pid_t command = fork();
-    if (command <= 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        execvp(argv[0], argv);
-        die_errno("execvp %s", argv[0]);
-    }
-    for (;;) {
-        siginfo_t info;
-        int sig = sigwaitinfo(&all, &info);
-        if (sig == SIGCHLD) {
-            int st;
-            for (pid_t pid; (pid = waitpid(-1, &st, WNOHANG)) > 0;)
-                if (pid == command)
-                    _exit(exit_status(st)); /* the rest of the namespace ends with us */
-        } else if (sig > 0 && info.si_code <= 0) {
-            /* sent by a process (the runtime passing on ours); a terminal's
-             * (si_code SI_KERNEL) reached the command itself, in our
-             * process group */
-            kill(command, sig);
-        }
-    }
 }

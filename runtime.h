@@ -10,10 +10,4 @@
  * naming the option, before anything is created. */
 int oci_run(const struct plan *plan);
 
-/* `bwrapper --oci-init COMMAND...`, run by the runtime as pid 1 of the
- * sandbox's pid namespace: runs COMMAND, passes on the signals sent to it,
- * reaps, and exits with COMMAND's status.  Not an option of the table: the
- * runtime's way in, never the user's. */
-_Noreturn void oci_init(char *const *argv);
-
 #endif
