@@ -199,7 +199,7 @@ static void init_main(char **argv, char **envp)
         fail(prefix, "--oci-init: prctl(PR_SET_DUMPABLE)", NULL, err);
     if (command[0] == NULL)
         fail(prefix, "--oci-init: no command", NULL, 0);
-    unsigned long all = ~0UL, old = 0;
+    unsigned long long all = ~0ULL, old = 0; /* the kernel's sigset_t: 64 signals */
     sys6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, sizeof all, 0, 0);
     /* A seccomp profile that forbids fork is already ours: the command
      * then becomes pid 1 itself (natively pid 1 forks before the filter). */

@@ -215,6 +215,19 @@ test_expect_success RUNC 'a signal bwrapper does not expect (SIGALRM) is passed 
     kill -ALRM $pid && { wait $pid; status=$?; } && test $status = 5 && nothing_left
 '
 
+# bwrapper's pid 1 (oci-init.c) fails as the native executor does: the
+# same line (with --level-prefix's "<3>") and status.
+for rt in runc crun; do
+    test_expect_success "$(echo $rt | tr a-z A-Z)" "$rt: a command that cannot run fails in pid 1 with the native line and status" '
+        for args in /nonexistent /etc no-such-command-$$ "--level-prefix /nonexistent"; do
+            { "$BWRAPPER" $ROOT_ARGS $args 2>expect; echo $? >>expect; } &&
+            { "$BWRAPPER" --runtime '$rt' $ROOT_ARGS $args 2>actual; echo $? >>actual; } &&
+            test_cmp expect actual || return 1
+        done &&
+        nothing_left
+    '
+done
+
 # With --as-pid-1 (and nothing else for bwrapper to do around the runtime)
 # the runtime takes bwrapper's place: its `run` passes the signals on and
 # exits with the command's status, the bundle goes with the namespace.
