@@ -1081,6 +1081,14 @@ static void describe_users(struct oci *o)
 
 /* ---- describing: the whole bundle ---- */
 
+void free_config(struct oci *o)
+{
+    json_decref(o->config);
+    json_decref(o->root_mount);
+    o->config = o->mounts = o->root_mount = NULL;
+    o->recs = NULL, o->n_recs = 0; /* their mounts were in config */
+}
+
 static json_t *id_map(unsigned inside, unsigned outside)
 {
     return json_pack("[{s:I,s:I,s:i}]", "containerID", (json_int_t)inside, "hostID", (json_int_t)outside, "size", 1);

@@ -75,6 +75,9 @@ struct oci {
 /* The plan as config.json and the files rootfs/ needs, in O; dies naming
  * the option for anything OCI cannot express. */
 void describe_bundle(struct oci *o);
+/* Free config.json's tree, once written (a jansson tree, not talloc's:
+ * what O's memory holds of the description goes with it). */
+void free_config(struct oci *o);
 /* S as a JSON string; WHAT names it in the error if it is not UTF-8. */
 json_t *text(const char *what, const char *s);
 /* DIR and REST joined with one slash between. */

@@ -649,6 +649,8 @@ static int run_bundle(struct oci *o, int exe_fd, const char *exe)
     for (size_t i = 3; i < N_ELEMENTS(fds.fd); i++)
         if (fds.fd[i] >= 0)
             close(fds.fd[i]);
+    /* while the runtime starts, not after it */
+    free_config(o);
     int status = wait_runtime(p, pid, &set);
     if (started >= 0)
         report_start(o, fds.fd[2], started);
@@ -704,8 +706,7 @@ int oci_run(const struct plan *p)
             close(o.platform_cache_fd);
     }
     die_cleanup = NULL;
-    json_decref(o.config);
-    json_decref(o.root_mount);
+    free_config(&o);
     talloc_free(o.mem);
     return status;
 }
