@@ -29,7 +29,7 @@ LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
-SRCS := bwrapper.c plan.c run.c oci.c bundle.c runtime.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c landlock.c guarantees.c stage.c changes.c commit.c netallow.c proxy.c
+SRCS := bwrapper.c plan.c run.c oci.c oci-process.c bundle.c runtime.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c landlock.c guarantees.c stage.c changes.c commit.c netallow.c proxy.c
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/seccomp-default.o $(BUILD)/oci-init-program.o
 # The build-time generator: seccomp.c's code, run here on the default
 # profile, writes its program as C (seccomp-gen.c says why).  It is built

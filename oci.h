@@ -75,6 +75,24 @@ struct oci {
 /* The plan as config.json and the files rootfs/ needs, in O; dies naming
  * the option for anything OCI cannot express. */
 void describe_bundle(struct oci *o);
+/* Whether S is UTF-8, which JSON (config.json) alone can carry. */
+bool is_utf8(const char *s);
+/* Append S to ARRAY as text(WHAT, S). */
+void add_text(json_t *array, const char *what, const char *s);
+/* PATH inside, through the symlinks the bundle's rootfs holds. */
+const char *resolve(struct oci *o, const char *path);
+/* Whether PATH exists inside as a directory. */
+bool dir_inside(struct oci *o, const char *path);
+
+/* oci-process.c */
+/* Die naming an option OCI cannot express (fds, processes around the
+ * command). */
+void refuse_inexpressible(const struct oci *o);
+/* The namespaces, ids and capabilities, by the native executor's rules. */
+void resolve_ids(struct oci *o);
+/* config.json's "process". */
+json_t *process_json(struct oci *o);
+
 /* Free config.json's tree, once written (a jansson tree, not talloc's:
  * what O's memory holds of the description goes with it). */
 void free_config(struct oci *o);
