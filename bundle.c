@@ -113,8 +113,9 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
             die_errno("%s: can't create %s", f->option, f->path);
         break;
     case FILE_DATA: {
+        /* created with its mode: write_bundle's umask is 0 */
         int fd = create_file(parent, name, f->mode);
-        if (fd < 0 || write_all(fd, f->data, f->len) < 0 || fchmod(fd, f->mode) < 0)
+        if (fd < 0 || write_all(fd, f->data, f->len) < 0)
             die_errno("%s: can't write %s", f->option, f->path);
         close(fd);
         break;
@@ -132,7 +133,8 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
 
 static void write_config(struct oci *o, int dir_fd, const char *dir)
 {
-    char *json = json_dumps(o->config, JSON_INDENT(2));
+    /* indented for people to read; a run's is for the runtime alone */
+    char *json = json_dumps(o->config, o->plan->emit_oci ? JSON_INDENT(2) : JSON_COMPACT);
     if (json == NULL)
         die("%s/config.json: out of memory", dir);
     /* copied with memcpy (talloc_*_append_buffer), not printf's %s */
