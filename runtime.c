@@ -562,8 +562,6 @@ static void report_start(struct oci *o, int messages, int started)
          msg);
 }
 
-/* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
- * command's exit status.  The runtime's state is removed. */
 /* Our pid 1's program (oci-init.c), for the runtime's fd 3: a file in
  * the bundle directory, out of every other process's reach with it (see
  * make_private_dir), closed for writing before the runtime runs it. */
@@ -594,6 +592,8 @@ static bool runtime_takes_over(const struct oci *o)
            !p->new_session && !made.dir_made;
 }
 
+/* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
+ * command's exit status.  The runtime's state is removed. */
 static int run_bundle(struct oci *o, int exe_fd, const char *exe)
 {
     const struct plan *p = o->plan;
