@@ -226,6 +226,18 @@ for rt in runc crun; do
         done &&
         nothing_left
     '
+
+    test_expect_success "$(echo $rt | tr a-z A-Z)" "$rt: pid 1 looks the command up in PATH and runs a script without #! with /bin/sh, as natively" '
+        mkdir -p scripts && printf "echo ran \$0 \$1\nexit 3\n" >scripts/plain && chmod 0755 scripts/plain &&
+        for cmd in /s/plain plain; do
+            { "$BWRAPPER" $ROOT_ARGS --ro-bind scripts /s --setenv PATH /nowhere::/s:/usr/bin $cmd a >expect 2>&1;
+              echo $? >>expect; } &&
+            { "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --ro-bind scripts /s --setenv PATH /nowhere::/s:/usr/bin \
+                $cmd a >actual 2>&1; echo $? >>actual; } &&
+            grep -q "^ran /s/plain a$" actual && test_cmp expect actual || return 1
+        done &&
+        nothing_left
+    '
 done
 
 # With --as-pid-1 (and nothing else for bwrapper to do around the runtime)
