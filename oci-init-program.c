@@ -1,6 +1,6 @@
 /* bwrapper's pid 1 under runc and crun, built from oci-init.c by the
  * Makefile (OCI_INIT_PROGRAM names the file), as bytes in bwrapper:
- * runtime.c writes them into the bundle for the runtime to run. */
+ * runtime.c hands them to the runtime (init_program). */
 #include "oci-init.h"
 
 __asm__(".section .rodata\n"

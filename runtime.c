@@ -562,13 +562,28 @@ static void report_start(struct oci *o, int messages, int started)
          msg);
 }
 
-/* Our pid 1's program (oci-init.c), for the runtime's fd 3: a file in
- * the bundle directory, out of every other process's reach with it (see
- * make_private_dir), closed for writing before the runtime runs it. */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* Linux 6.3 */
+#endif
+
+/* Our pid 1's program (oci-init.c), for the runtime's fd 3: a sealed
+ * memfd, which no one can change and no mount's noexec concerns (a
+ * bundle made on the host may be on one: shared_bundle_dir); where the
+ * host allows no executable memfd (vm.memfd_noexec=2), a file in the
+ * bundle directory, closed for writing before the runtime runs it. */
 static int init_program(void)
 {
     size_t len = (size_t)(oci_init_program_end - oci_init_program);
-    int fd = openat(made.dir_fd, "init", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0500);
+    int fd = memfd_create("bwrapper-oci-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL) /* before Linux 6.3: executable unless sealed otherwise */
+        fd = memfd_create("bwrapper-oci-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd >= 0) {
+        if (write_all(fd, oci_init_program, len) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+            die_errno("--runtime: can't write bwrapper's pid 1 for the runtime");
+        return fd_for_runtime(fd);
+    }
+    fd = openat(made.dir_fd, "init", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0500);
     if (fd < 0 || write_all(fd, oci_init_program, len) < 0 || close(fd) < 0 ||
         (fd = openat(made.dir_fd, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         die_errno("%s/init: can't write bwrapper's pid 1 for the runtime", made.dir);
