@@ -29,8 +29,8 @@ LDLIBS += $(shell pkg-config --static --libs $(PKGS))
 BUILD := build
 endif
 
-SRCS := bwrapper.c plan.c run.c oci.c bundle.c runtime.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c landlock.c guarantees.c stage.c changes.c commit.c netallow.c proxy.c netns.c inside.c
-OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/seccomp-default.o
+SRCS := bwrapper.c plan.c run.c oci.c oci-process.c bundle.c runtime.c mounts.c caps.c seccomp.c seccomp-load.c pty.c util.c landlock.c guarantees.c stage.c changes.c commit.c netallow.c proxy.c netns.c inside.c
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/seccomp-default.o $(BUILD)/oci-init-program.o
 # The build-time generator: seccomp.c's code, run here on the default
 # profile, writes its program as C (seccomp-gen.c says why).  It is built
 # for, and run on, the architecture built for: a cross build runs it under
@@ -72,6 +72,23 @@ $(BUILD)/seccomp-default.o: $(BUILD)/seccomp-default.c $(wildcard *.h)
 
 $(BUILD):
 	mkdir -p $@
+
+# bwrapper's pid 1 under runc and crun (oci-init.c): a program of its own,
+# without libc on x86_64 and aarch64 (its header says why), never
+# sanitized, carried in bwrapper as bytes (oci-init-program.c).  gcc would
+# make its copying loops calls of a memcpy it does not have.
+INIT_CFLAGS := -O2 -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+               -fno-stack-protector -fno-asynchronous-unwind-tables -fPIE -static-pie -s -Wl,-z,noseparate-code \
+               $(shell $(CC) -fno-tree-loop-distribute-patterns -E -x c /dev/null >/dev/null 2>&1 && \
+                   echo -fno-tree-loop-distribute-patterns)
+ifneq ($(filter x86_64-% aarch64-%,$(shell $(CC) -dumpmachine)),)
+INIT_CFLAGS += -ffreestanding -nostdlib
+endif
+$(BUILD)/oci-init: oci-init.c oci-init.h | $(BUILD)
+	$(CC) $(INIT_CFLAGS) -o $@ $<
+
+$(BUILD)/oci-init-program.o: oci-init-program.c oci-init.h $(BUILD)/oci-init
+	$(CC) $(CFLAGS) -DOCI_INIT_PROGRAM='"$(BUILD)/oci-init"' -c -o $@ $<
 
 # Test helpers: plain builds (never sanitized), copied with the tests.
 TEST_BINS := tests/bin/probe tests/bin/ptydrive
@@ -116,13 +133,15 @@ FUZZ_TARGETS := argv seccomp-profile seccomp-bpf proxy-request
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(shell pkg-config --cflags $(PKGS))
-FUZZ_OBJS := $(SRCS:%.c=build-fuzz/%.o) build-fuzz/seccomp-default.o build-fuzz/harness.o
+FUZZ_OBJS := $(SRCS:%.c=build-fuzz/%.o) build-fuzz/seccomp-default.o build-fuzz/oci-init-program.o build-fuzz/harness.o
 FUZZ_WRAP := -Wl,--wrap=exit,--wrap=json_dumps,--wrap=seccomp_init,--wrap=seccomp_release
 
 build-fuzz/%.o: %.c $(wildcard *.h) | build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 build-fuzz/seccomp-default.o: $(BUILD)/seccomp-default.c | build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -c -o $@ $<
+build-fuzz/oci-init-program.o: oci-init-program.c oci-init.h $(BUILD)/oci-init | build-fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DOCI_INIT_PROGRAM='"$(BUILD)/oci-init"' -c -o $@ $<
 # main() is libFuzzer's.
 build-fuzz/bwrapper.o: bwrapper.c $(wildcard *.h) | build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Dmain=bwrapper_main -Wno-missing-prototypes -c -o $@ $<

@@ -113,8 +113,9 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
             die_errno("%s: can't create %s", f->option, f->path);
         break;
     case FILE_DATA: {
+        /* created with its mode: write_bundle's umask is 0 */
         int fd = create_file(parent, name, f->mode);
-        if (fd < 0 || write_all(fd, f->data, f->len) < 0 || fchmod(fd, f->mode) < 0)
+        if (fd < 0 || write_all(fd, f->data, f->len) < 0)
             die_errno("%s: can't write %s", f->option, f->path);
         close(fd);
         break;
@@ -132,21 +133,25 @@ static void write_file(void *mem, int dir_fd, const struct bundle_file *f, struc
 
 static void write_config(struct oci *o, int dir_fd, const char *dir)
 {
-    char *json = json_dumps(o->config, JSON_INDENT(2));
+    /* indented for people to read; a run's is for the runtime alone */
+    char *json = json_dumps(o->config, o->plan->emit_oci ? JSON_INDENT(2) : JSON_COMPACT);
     if (json == NULL)
         die("%s/config.json: out of memory", dir);
+    /* copied with memcpy (talloc_*_append_buffer), not printf's %s */
     char *out = talloc_strdup(o->mem, "");
     const char *at = json;
-    for (const char *mark; (mark = strstr(at, UNLIMITED_JSON)); at = mark + strlen(UNLIMITED_JSON))
-        out = talloc_asprintf_append(out, "%.*s%llu", (int)(mark - at), at, (unsigned long long)RLIM_INFINITY);
-    out = talloc_asprintf_append(out, "%s\n", at);
+    for (const char *mark; (mark = strstr(at, UNLIMITED_JSON)); at = mark + strlen(UNLIMITED_JSON)) {
+        out = talloc_strndup_append_buffer(out, at, (size_t)(mark - at));
+        out = talloc_asprintf_append_buffer(out, "%llu", (unsigned long long)RLIM_INFINITY);
+    }
+    out = talloc_strdup_append_buffer(talloc_strdup_append_buffer(out, at), "\n");
     free(json);
     int fd = openat(dir_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || write_all(fd, out, strlen(out)) < 0 || close(fd) < 0)
         die_errno("%s/config.json", dir);
 }
 
-void write_bundle(struct oci *o, int dir_fd, const char *dir)
+static void write_bundle(struct oci *o, int dir_fd, const char *dir)
 {
     mode_t old = umask(0);
     if (mkdirat(dir_fd, "rootfs", 0755) < 0 || (o->n_bundle_files && mkdirat(dir_fd, "files", 0700) < 0))
@@ -306,6 +311,30 @@ void remove_made(void)
 
 /* ---- --emit-oci ---- */
 
+/* --emit-oci DIR as an absolute path, which need not exist yet. */
+const char *emit_dir(void *mem, const char *arg)
+{
+    char *abs = realpath(arg, NULL);
+    if (abs) {
+        const char *dir = talloc_strdup(mem, abs);
+        free(abs);
+        return dir;
+    }
+    if (errno != ENOENT)
+        die_errno("--emit-oci %s", arg);
+    char *copy = talloc_strdup(mem, arg);
+    char *slash = strrchr(copy, '/');
+    const char *base = slash ? slash + 1 : copy;
+    if (slash)
+        *slash = '\0';
+    char *parent = realpath(slash ? (*copy ? copy : "/") : ".", NULL);
+    if (parent == NULL)
+        die_errno("--emit-oci %s", arg);
+    const char *dir = path_join(mem, parent, base);
+    free(parent);
+    return dir;
+}
+
 bool dir_is_empty(int dir_fd, const char *name)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -325,7 +354,8 @@ bool dir_is_empty(int dir_fd, const char *name)
     return empty;
 }
 
-int open_empty_dir(const char *dir, bool *created)
+/* --emit-oci DIR, made if need be: an fd of it, which must be empty. */
+static int open_empty_dir(const char *dir, bool *created)
 {
     *created = mkdir(dir, 0700) == 0;
     if (!*created && errno != EEXIST)
@@ -493,7 +523,9 @@ static const char *shared_bundle_dir(struct oci *o, void *mem, const char *const
     die("--runtime: no place for the bundle: none of $XDG_RUNTIME_DIR, /tmp, /dev/shm and /var/tmp is writable");
 }
 
-const char *make_private_dir(struct oci *o, void *mem)
+/* The directory for a --runtime run's bundle, in a private tmpfs (see
+ * above), or made on the host (dir_made) where that protects nothing. */
+static const char *make_private_dir(struct oci *o, void *mem)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     const char *bases[] = {xdg && *xdg == '/' ? xdg : NULL, "/tmp", "/dev/shm", "/var/tmp"};
@@ -528,4 +560,59 @@ const char *make_private_dir(struct oci *o, void *mem)
     if (mkdtemp(dir) == NULL)
         die_errno("--runtime: can't make the bundle directory %s", dir);
     return dir;
+}
+
+/* ---- the description, placed in its directory ---- */
+
+/* Bundle files are described relative to the bundle (the private
+ * directory gets its name only once the plan is known to fit); mounts
+ * take absolute sources, so prefix DIR now. */
+static void rebase_bundle(struct oci *o, const char *dir)
+{
+    json_decref(text("the bundle directory", dir));
+    if (strpbrk(dir, ",:="))
+        for (size_t i = 0; i < o->n_files; i++)
+            if (strncmp(o->files[i].path, "overlay-", 8) == 0)
+                die("%s: %s: overlay options cannot carry a path with ',', ':' or '='", o->files[i].option, dir);
+    /* absolute: containerd takes a relative root.path from its own
+     * bundle directory, not the one config.json is in */
+    json_object_set_new(json_object_get(o->config, "root"), "path", json_string(path_join(o->mem, dir, "rootfs")));
+    size_t i;
+    json_t *m;
+    json_array_foreach(o->mounts, i, m) {
+        const char *src = json_string_value(json_object_get(m, "source"));
+        if (strcmp(json_string_value(json_object_get(m, "type")), "bind") == 0 && *src != '/')
+            json_object_set_new(m, "source", json_string(path_join(o->mem, dir, src)));
+        json_t *opts = json_object_get(m, "options");
+        size_t k;
+        json_t *v;
+        json_array_foreach(opts, k, v) {
+            const char *opt = json_string_value(v);
+            const char *eq = strchr(opt, '=');
+            if ((strncmp(opt, "upperdir=", 9) == 0 || strncmp(opt, "workdir=", 8) == 0) && eq[1] != '/')
+                json_array_set_new(opts, k, json_string(talloc_asprintf(o->mem, "%.*s%s/%s", (int)(eq + 1 - opt),
+                                                                        opt, dir, eq + 1)));
+        }
+    }
+}
+
+void create_bundle(struct oci *o)
+{
+    /* Only now is anything created; from here on die() removes an
+     * emitted bundle.  A run's is in a tmpfs of bwrapper's own mount
+     * namespace, which goes with it (or, where that protects nothing,
+     * removed as an emitted one: shared_bundle_dir). */
+    if (o->plan->emit_oci) {
+        made.dir_fd = open_empty_dir(made.dir, &made.dir_made);
+        die_cleanup = remove_made;
+    } else {
+        made.dir = make_private_dir(o, o->mem);
+        made.dir_fd = open(made.dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (made.dir_made)
+            die_cleanup = remove_made;
+    }
+    if (made.dir_fd < 0)
+        die_errno("%s", made.dir);
+    rebase_bundle(o, made.dir);
+    write_bundle(o, made.dir_fd, made.dir);
 }

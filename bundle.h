@@ -1,92 +1,12 @@
-/* The OCI executor's description of one bundle, shared by its three
- * parts: oci.c describes the plan as config.json and the files rootfs/
- * needs, bundle.c writes that to disk (and removes it), runtime.c finds,
- * checks and drives the runtime that runs it. */
+/* The OCI bundle on disk: the directory it is written to (--emit-oci's,
+ * or a --runtime run's private one), and its removal. */
 #ifndef BWRAPPER_BUNDLE_H
 #define BWRAPPER_BUNDLE_H
 
-#include <jansson.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
-#include "plan.h"
+#include "oci.h"
 
-enum runtime_kind { RT_RUNC, RT_CRUN, RT_RUNSC };
-
-/* A file the bundle needs, relative to the bundle directory. */
-enum file_kind { FILE_DIR, FILE_DATA, FILE_SYMLINK, FILE_CHMOD };
-struct bundle_file {
-    enum file_kind kind;
-    const char *path;   /* "rootfs/etc/passwd", "files/3" */
-    const char *target; /* symlink target */
-    const char *data;   /* file contents */
-    size_t len;
-    mode_t mode;
-    const char *option; /* the step it comes from, for errors */
-};
-
-/* What covers a path inside: a mount of host files (bind, overlay), or a
- * new filesystem (tmpfs, proc, a bundle file bound in). */
-enum cover { COVER_HOST, COVER_NEW };
-struct mount_rec {
-    const char *dest;
-    json_t *mount;             /* its entry in config.json's mounts */
-    enum cover cover;
-    const char **host;         /* COVER_HOST: host directories shown at dest, top first */
-    size_t n_host;
-    const char *bundle_path;   /* a bundle file bound in ("files/3"), or NULL */
-};
-
-struct symlink_rec {
-    const char *path, *target;
-};
-
-struct oci {
-    void *mem;
-    const struct plan *plan;
-    enum runtime_kind kind;
-    unsigned ns;           /* NS_* as resolved */
-    bool userns;           /* a user namespace in the spec, with id mappings */
-    uid_t real_uid, uid;   /* the caller's, and the command's */
-    gid_t real_gid, gid;
-    bool own_userns;       /* the runtime runs in a user namespace of bwrapper's (see make_private_dir) */
-    uint64_t caps;
-    bool caps_inheritable;
-
-    json_t *config, *mounts;
-    struct bundle_file *files;
-    size_t n_files;
-    struct mount_rec *recs;
-    size_t n_recs;
-    struct symlink_rec *links;
-    size_t n_links;
-    unsigned n_bundle_files; /* files/N, overlay-N */
-    bool root_readonly;
-    json_t *root_mount;    /* a bind at /, described but not in mounts (describe_root_bind); or NULL */
-    bool init; /* the command runs under bwrapper's pid 1 (oci_init) */
-    int platform_cache_fd; /* runsc: open_platform_cache's, or -1 */
-};
-
-/* RLIM_INFINITY is 2^64-1, which jansson's integers (long long) cannot
- * hold: oci.c puts this string in the tree (a NUL first: no input can
- * make it), write_bundle writes the number in its place. */
-#define UNLIMITED_JSON "\"\\u0000unlimited\""
-
-/* oci.c */
-/* S as a JSON string; WHAT names it in the error if it is not UTF-8. */
-json_t *text(const char *what, const char *s);
-/* DIR and REST joined with one slash between. */
-const char *path_join(void *mem, const char *dir, const char *rest);
-/* Whether A is B or below it. */
-bool at_or_below(const char *a, const char *b);
-/* The last mount at or above PATH, or NULL: what the command sees there. */
-const struct mount_rec *covering(const struct oci *o, const char *path);
-/* Whether mount M has option NAME. */
-bool has_option(json_t *m, const char *name);
-/* The index in mounts right after mount M (0 for the root's). */
-size_t index_after(const struct oci *o, const json_t *m);
-
-/* bundle.c */
 /* The bundle directory; die() removes an emitted one (remove_made; a
  * run's goes with bwrapper's mount namespace, see make_private_dir). */
 struct made_dir {
@@ -95,13 +15,13 @@ struct made_dir {
     int dir_fd;
 };
 extern struct made_dir made;
-void write_bundle(struct oci *o, int dir_fd, const char *dir);
+/* Create the bundle directory (--emit-oci's, or a run's private one) and
+ * write O's description in it.  Anything the plan asks that OCI cannot
+ * express has been refused by then. */
+void create_bundle(struct oci *o);
 void remove_made(void);
 bool dir_is_empty(int dir_fd, const char *name);
-/* --emit-oci DIR, made if need be: an fd of it, which must be empty. */
-int open_empty_dir(const char *dir, bool *created);
-/* The directory for a --runtime run's bundle, in a private tmpfs (see
- * there), or made on the host (dir_made) where that protects nothing. */
-const char *make_private_dir(struct oci *o, void *mem);
+/* --emit-oci DIR as an absolute path, which need not exist yet. */
+const char *emit_dir(void *mem, const char *arg);
 
 #endif

@@ -22,8 +22,8 @@
 #include "caps.h"
 #include "guarantees.h"
 #include "netallow.h"
-#include "oci.h"
 #include "plan.h"
+#include "runtime.h"
 #include "seccomp.h"
 #include "stage.h"
 #include "util.h"
@@ -1119,8 +1119,6 @@ int main(int argc, char **argv)
         invoked_as = argv[0];
 
     refuse_setid();
-    if (argc > 1 && strcmp(argv[1], "--oci-init") == 0)
-        oci_init(argv + 2);
 
     void *ctx = talloc_new(NULL);
     const char *const *args = (const char *const *)argv + 1;

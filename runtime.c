@@ -1,6 +1,7 @@
-/* Running a bundle: finding and trusting the runtime (runc, crun, runsc),
- * driving it (signals, --timeout, --pty's console socket), removing its
- * state; and bwrapper's own pid 1 inside (--oci-init). */
+/* Running a bundle: the OCI executor's way in (oci_run: describe, write,
+ * run), finding and trusting the runtime (runc, crun, runsc), driving it
+ * (signals, --timeout, --pty's console socket, the program of
+ * bwrapper's own pid 1 inside: oci-init.c), removing its state. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "oci.h"
+#include "bundle.h"
+#include "oci-init.h"
 #include "pty.h"
 #include "runtime.h"
 #include "util.h"
@@ -60,7 +62,9 @@ static int fd_for_runtime(int fd)
 static const char *const trusted_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
                                            "/sbin", "/bin"};
 
-const char *find_runtime(void *mem, const char *name, uid_t uid)
+/* The runtime NAME (a path, or looked up: in PATH, as root only in
+ * root's directories). */
+static const char *find_runtime(void *mem, const char *name, uid_t uid)
 {
     if (strchr(name, '/'))
         return name;
@@ -86,7 +90,7 @@ const char *find_runtime(void *mem, const char *name, uid_t uid)
 }
 
 /* The runtime binary, opened once and checked: the fd is what runs. */
-int open_runtime(const char *path, uid_t uid)
+static int open_runtime(const char *path, uid_t uid)
 {
     int fd = open(path, O_PATH | O_CLOEXEC);
     struct stat st;
@@ -103,7 +107,7 @@ int open_runtime(const char *path, uid_t uid)
     return fd;
 }
 
-enum runtime_kind runtime_kind(const char *name)
+static enum runtime_kind runtime_kind(const char *name)
 {
     const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
     for (size_t i = 0; i < N_ELEMENTS(runtime_names); i++)
@@ -140,6 +144,14 @@ static void check_crun_cgroups(void)
 /* /dev/null, for the runtime's quiet runs */
 static int null_fd = -1;
 
+/* Exec the runtime EXE_FD with ARGV; returns only on failure. */
+static void exec_runtime(int exe_fd, const char *const *argv)
+{
+    /* a script's interpreter opens it again through /dev/fd/N */
+    fcntl(exe_fd, F_SETFD, 0);
+    syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
+}
+
 /* Run the runtime EXE_FD (above FDS_TOP) with ARGV and the fds FDS.
  *
  * vfork: the child only sets up its fds and execs.  fork would copy our
@@ -163,9 +175,7 @@ static pid_t spawn(int exe_fd, const char *const *argv, const struct runtime_fds
         warn("setsid: %s", strerror(errno));
         _exit(1);
     }
-    /* a script's interpreter opens it again through /dev/fd/N */
-    fcntl(exe_fd, F_SETFD, 0);
-    syscall(SYS_execveat, exe_fd, "", (char *const *)argv, environ, AT_EMPTY_PATH);
+    exec_runtime(exe_fd, argv);
     warn("--runtime: can't run %s: %s", argv[0], strerror(errno));
     _exit(1);
 }
@@ -228,7 +238,7 @@ static const char *cached_platform(void *mem, int fd, const char *key)
 /* The directory of the runsc platform cache, $XDG_CACHE_HOME/bwrapper
  * (or ~/.cache/bwrapper), or -1: opened before the bundle's tmpfs is
  * mounted, which may cover it (a cache under /tmp). */
-int open_platform_cache(void *mem)
+static int open_platform_cache(void *mem)
 {
     const char *cache_home = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
@@ -444,8 +454,8 @@ static int relay_container(struct oci *o, int console, const sigset_t *set)
  * the command's (both end the runtime with status 1), under bwrapper's
  * pid 1 (runc and crun, without --pty): the runtime writes its messages
  * to a file of ours (its fd 2), and pid 1 gets our stderr for the
- * command (fd 4) and says it started (one byte to the pipe at fd 5). */
-enum { INIT_STDERR = 4, INIT_STARTED = 5 };
+ * command (INIT_STDERR) and says it started (one byte to the pipe at
+ * INIT_STARTED). */
 
 /* An fd of /dev/null above FDS_TOP, for FDS to take and close. */
 static int null_copy(void)
@@ -552,11 +562,71 @@ static void report_start(struct oci *o, int messages, int started)
          msg);
 }
 
-int run_bundle(struct oci *o, int exe_fd, const char *exe)
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* Linux 6.3 */
+#endif
+
+/* Our pid 1's program (oci-init.c), for the runtime's fd 3: a sealed
+ * memfd, which no one can change and no mount's noexec concerns (a
+ * bundle made on the host may be on one: shared_bundle_dir); where the
+ * host allows no executable memfd (vm.memfd_noexec=2), a file in the
+ * bundle directory, closed for writing before the runtime runs it. */
+static int init_program(void)
+{
+    size_t len = (size_t)(oci_init_program_end - oci_init_program);
+    int fd = memfd_create("bwrapper-oci-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL) /* before Linux 6.3: executable unless sealed otherwise */
+        fd = memfd_create("bwrapper-oci-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd >= 0) {
+        if (write_all(fd, oci_init_program, len) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+            die_errno("--runtime: can't write bwrapper's pid 1 for the runtime");
+        return fd_for_runtime(fd);
+    }
+    fd = openat(made.dir_fd, "init", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0500);
+    if (fd < 0 || write_all(fd, oci_init_program, len) < 0 || close(fd) < 0 ||
+        (fd = openat(made.dir_fd, "init", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        die_errno("%s/init: can't write bwrapper's pid 1 for the runtime", made.dir);
+    return fd_for_runtime(fd);
+}
+
+/* Whether the runtime can take bwrapper's place (exec, no fork): when
+ * nothing is left for bwrapper to do once it runs.  runc's and crun's
+ * `run` pass the signals they get on to the command and exit with its
+ * status, and the bundle's tmpfs ends with the mount namespace it is in
+ * (see make_private_dir).  bwrapper stays for what a runtime does not
+ * do: --timeout, --die-with-parent's SIGKILL, --new-session (setsid fails
+ * in a process group's leader, which bwrapper may be), --pty's relay, its
+ * pid 1's one-line report of a failure before the command starts
+ * (report_start), a bundle made on the host (dir_made) to remove, and
+ * runsc's state to delete. */
+static bool runtime_takes_over(const struct oci *o)
+{
+    const struct plan *p = o->plan;
+    return o->kind != RT_RUNSC && !o->init && !p->pty && !p->timeout_ms && !p->die_with_parent &&
+           !p->new_session && !made.dir_made;
+}
+
+/* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
+ * command's exit status.  The runtime's state is removed. */
+static int run_bundle(struct oci *o, int exe_fd, const char *exe)
 {
     const struct plan *p = o->plan;
     if (o->kind == RT_CRUN)
         check_crun_cgroups();
+    /* The runtime's state lives in the bundle, out of every other
+     * process's reach with it (see make_private_dir). */
+    if (mkdirat(made.dir_fd, "state", 0700) < 0)
+        die_errno("%s/state: can't create the runtime's state directory", made.dir);
+    const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
+    const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
+    /* A caller that ignored SIGCHLD would make the runtime unwaitable,
+     * and the runtime's own children unwaitable to it. */
+    signal(SIGCHLD, SIG_DFL);
+    if (runtime_takes_over(o)) {
+        exec_runtime(exe_fd, runtime_argv(o->mem, o, exe, state, NULL, id, ACT_RUN));
+        die_errno("--runtime: can't run %s", exe);
+    }
     sigset_t set, old;
     /* Every signal that would end bwrapper is passed on instead (the
      * runtime passes it to the command), so the bundle is always removed;
@@ -568,21 +638,12 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
                                SIGBUS,  SIGFPE,  SIGILL,  SIGTRAP, SIGSYS};
     for (size_t i = 0; i < N_ELEMENTS(kept); i++)
         sigdelset(&set, kept[i]);
-    /* A caller that ignored SIGCHLD would make the runtime unwaitable. */
-    signal(SIGCHLD, SIG_DFL);
     sigprocmask(SIG_BLOCK, &set, &old);
     if (p->die_with_parent && prctl(PR_SET_PDEATHSIG, PARENT_DIED, 0, 0, 0) < 0)
         die_errno("prctl(PR_SET_PDEATHSIG)");
-
-    /* The runtime's state lives in the bundle, out of every other
-     * process's reach with it (see make_private_dir). */
-    if (mkdirat(made.dir_fd, "state", 0700) < 0)
-        die_errno("%s/state: can't create the runtime's state directory", made.dir);
-    const char *state = talloc_asprintf(o->mem, "%s/state", made.dir);
     if ((null_fd = fd_for_runtime(open("/dev/null", O_RDWR | O_CLOEXEC))) < 0)
         die_errno("/dev/null");
     const char *platform = o->kind == RT_RUNSC ? runsc_platform(o->mem, o, exe_fd, exe, state, &old) : NULL;
-    const char *id = talloc_asprintf(o->mem, "bwrapper-%s", strrchr(made.dir, '-') + 1);
 
     int console = -1;
     /* With --pty the runtime leaves once the command runs, and a runtime
@@ -594,8 +655,8 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
     }
     struct runtime_fds fds = {{-1, -1, -1, -1, -1, -1}};
     int started = -1;
-    if (o->init && (fds.fd[3] = fd_for_runtime(open("/proc/self/exe", O_RDONLY | O_CLOEXEC))) < 0)
-        die_errno("can't open /proc/self/exe");
+    if (o->init)
+        fds.fd[INIT_SELF] = init_program();
     if (o->init && !p->pty)
         started = report_start_fds(&fds);
     pid_t pid = spawn(exe_fd, runtime_argv(o->mem, o, exe, state, platform, id, p->pty ? ACT_START : ACT_RUN), &fds,
@@ -603,6 +664,8 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
     for (size_t i = 3; i < N_ELEMENTS(fds.fd); i++)
         if (fds.fd[i] >= 0)
             close(fds.fd[i]);
+    /* while the runtime starts, not after it */
+    free_config(o);
     int status = wait_runtime(p, pid, &set);
     if (started >= 0)
         report_start(o, fds.fd[2], started);
@@ -621,49 +684,44 @@ int run_bundle(struct oci *o, int exe_fd, const char *exe)
     }
     return status;
 }
-void oci_init(char *const *argv)
+
+/* ---- the OCI executor ---- */
+
+int oci_run(const struct plan *p)
 {
-    close(3); /* ourselves, as INIT_PATH: nothing the command should hold */
-    /* the runtime is done: say so, and give the command our caller's
-     * stderr (see report_start_fds; absent with --pty) */
-    if (fcntl(INIT_STARTED, F_GETFD) >= 0) {
-        (void)write_all(INIT_STARTED, "", 1);
-        close(INIT_STARTED);
+    struct oci o = {.mem = talloc_new(NULL), .plan = p, .kind = RT_RUNC, .platform_cache_fd = -1};
+    level_prefix = p->level_prefix;
+    if (p->runtime)
+        o.kind = runtime_kind(p->runtime);
+    const char *exe = NULL;
+    int exe_fd = -1;
+    if (p->emit_oci) {
+        made.dir = emit_dir(o.mem, p->emit_oci);
+        json_decref(text("--emit-oci", made.dir));
+    } else {
+        exe = find_runtime(o.mem, p->runtime, getuid());
+        exe_fd = open_runtime(exe, getuid());
+        if (o.kind == RT_RUNSC)
+            o.platform_cache_fd = open_platform_cache(o.mem);
     }
-    if (fcntl(INIT_STDERR, F_GETFD) >= 0 && (dup2(INIT_STDERR, 2) < 0 || close(INIT_STDERR) < 0))
-        die_errno("--oci-init: fd %d", INIT_STDERR);
-    /* The command runs as our uid: dumpable, we would be its to ptrace
-     * and to write into through /proc/1/mem, outside its --rlimit (which
-     * the runtime set on us, pid 1, before the command inherits it).  The
-     * command's exec makes it dumpable again; we stay as we are. */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-        die_errno("--oci-init: prctl(PR_SET_DUMPABLE)");
-    if (argv[0] == NULL)
-        die("--oci-init: no command");
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
-    /* A seccomp profile that forbids fork is already ours: the command
-     * then becomes pid 1 itself (natively pid 1 forks before the filter). */
-    pid_t command = fork();
-    if (command <= 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        execvp(argv[0], argv);
-        die_errno("execvp %s", argv[0]);
+    describe_bundle(&o);
+    create_bundle(&o);
+    int status = 0;
+    if (p->emit_oci) {
+        close(made.dir_fd);
+        made.dir_fd = -1;
+    } else {
+        status = run_bundle(&o, exe_fd, exe);
+        if (made.dir_made)
+            remove_made();
+        else
+            close(made.dir_fd);
+        close(exe_fd);
+        if (o.platform_cache_fd >= 0)
+            close(o.platform_cache_fd);
     }
-    for (;;) {
-        siginfo_t info;
-        int sig = sigwaitinfo(&all, &info);
-        if (sig == SIGCHLD) {
-            int st;
-            for (pid_t pid; (pid = waitpid(-1, &st, WNOHANG)) > 0;)
-                if (pid == command)
-                    _exit(exit_status(st)); /* the rest of the namespace ends with us */
-        } else if (sig > 0 && info.si_code <= 0) {
-            /* sent by a process (the runtime passing on ours); a terminal's
-             * (si_code SI_KERNEL) reached the command itself, in our
-             * process group */
-            kill(command, sig);
-        }
-    }
+    die_cleanup = NULL;
+    free_config(&o);
+    talloc_free(o.mem);
+    return status;
 }

@@ -1,20 +1,13 @@
-/* Finding, checking and driving an OCI runtime (runc, crun, runsc). */
+/* The OCI executor's way in: the plan as a runtime-spec bundle, emitted
+ * with --emit-oci or run with --runtime (runc, crun or runsc). */
 #ifndef BWRAPPER_RUNTIME_H
 #define BWRAPPER_RUNTIME_H
 
-#include <sys/types.h>
+#include "plan.h"
 
-#include "bundle.h"
-
-/* The runtime NAME (a path, or looked up: in PATH, as root only in
- * root's directories). */
-const char *find_runtime(void *mem, const char *name, uid_t uid);
-/* The runtime binary, opened once and checked: the fd is what runs. */
-int open_runtime(const char *path, uid_t uid);
-enum runtime_kind runtime_kind(const char *name);
-/* Run the bundle written in made.dir with the runtime EXE_FD (EXE); the
- * command's exit status.  The runtime's state is removed. */
-int open_platform_cache(void *mem);
-int run_bundle(struct oci *o, int exe_fd, const char *exe);
+/* Emit the bundle (and exit 0), or run it and return the command's exit
+ * status.  Anything the plan asks that OCI cannot express is an error
+ * naming the option, before anything is created. */
+int oci_run(const struct plan *plan);
 
 #endif

@@ -215,6 +215,53 @@ test_expect_success RUNC 'a signal bwrapper does not expect (SIGALRM) is passed 
     kill -ALRM $pid && { wait $pid; status=$?; } && test $status = 5 && nothing_left
 '
 
+# bwrapper's pid 1 (oci-init.c) fails as the native executor does: the
+# same line (with --level-prefix's "<3>") and status.
+for rt in runc crun; do
+    test_expect_success "$(echo $rt | tr a-z A-Z)" "$rt: a command that cannot run fails in pid 1 with the native line and status" '
+        for args in /nonexistent /etc no-such-command-$$ "--level-prefix /nonexistent"; do
+            { "$BWRAPPER" $ROOT_ARGS $args 2>expect; echo $? >>expect; } &&
+            { "$BWRAPPER" --runtime '$rt' $ROOT_ARGS $args 2>actual; echo $? >>actual; } &&
+            test_cmp expect actual || return 1
+        done &&
+        nothing_left
+    '
+
+    test_expect_success "$(echo $rt | tr a-z A-Z)" "$rt: pid 1 looks the command up in PATH and runs a script without #! with /bin/sh, as natively" '
+        mkdir -p scripts && printf "echo ran \$0 \$1\nexit 3\n" >scripts/plain && chmod 0755 scripts/plain &&
+        for cmd in /s/plain plain; do
+            { "$BWRAPPER" $ROOT_ARGS --ro-bind scripts /s --setenv PATH /nowhere::/s:/usr/bin $cmd a >expect 2>&1;
+              echo $? >>expect; } &&
+            { "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --ro-bind scripts /s --setenv PATH /nowhere::/s:/usr/bin \
+                $cmd a >actual 2>&1; echo $? >>actual; } &&
+            grep -q "^ran /s/plain a$" actual && test_cmp expect actual || return 1
+        done &&
+        nothing_left
+    '
+done
+
+# With --as-pid-1 (and nothing else for bwrapper to do around the runtime)
+# the runtime takes bwrapper's place: its `run` passes the signals on and
+# exits with the command's status, the bundle goes with the namespace.
+for rt in runc crun; do
+    test_expect_success "$(echo $rt | tr a-z A-Z)" "$rt, --as-pid-1: the runtime takes bwrapper's place; signals reach the command, its status comes back" '
+        rm -f started
+        "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --unshare-pid --as-pid-1 --bind "$(pwd)" /w sh -c "
+            trap \"exit 5\" ALRM; trap \"exit 6\" TERM; touch /w/started; while :; do sleep 0.1; done" &
+        pid=$! && i=0 &&
+        while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+        argv0=$(tr "\0" "\n" </proc/$pid/cmdline | head -n 1) &&
+        kill -ALRM $pid && { wait $pid; status=$?; } &&
+        test "$argv0" = "$(command -v '$rt')" && test $status = 5 && nothing_left &&
+        rm -f started
+        "$BWRAPPER" --runtime '$rt' $ROOT_ARGS --unshare-pid --as-pid-1 --bind "$(pwd)" /w sh -c "
+            trap \"exit 6\" TERM; touch /w/started; while :; do sleep 0.1; done" &
+        pid=$! && i=0 &&
+        while [ ! -f started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+        kill -TERM $pid && { wait $pid; status=$?; } && test $status = 6 && nothing_left
+    '
+done
+
 test_expect_success RUNC '--die-with-parent: the command dies with the process that started bwrapper' '
     rm -f started
     sh -c "\"\$BWRAPPER\" --runtime runc --die-with-parent $ROOT_ARGS --bind \"$(pwd)\" /w \
