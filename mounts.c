@@ -230,6 +230,10 @@ static int open_parent(struct builder *b, const char *dest, mode_t parent_mode, 
 
 static int ensure_dir(struct builder *b, const struct step *s, mode_t mode)
 {
+    /* Mostly there already (a root bound from the host has /proc, /dev) */
+    int fd = open_in_root(b, s->dest, O_PATH | O_DIRECTORY);
+    if (fd >= 0)
+        return fd;
     char *name;
     int parent = open_parent(b, s->dest, parent_mode_for(s), &name);
     if (parent < 0)
@@ -237,7 +241,7 @@ static int ensure_dir(struct builder *b, const struct step *s, mode_t mode)
     if (name && mkdirat(parent, name, mode) < 0 && errno != EEXIST)
         die_errno_in(s->option, "Can't mkdir %s", s->dest);
     close(parent);
-    int fd = open_in_root(b, s->dest, O_PATH | O_DIRECTORY);
+    fd = open_in_root(b, s->dest, O_PATH | O_DIRECTORY);
     if (fd < 0)
         die_errno_in(s->option, "Can't mkdir %s", s->dest);
     return fd;
