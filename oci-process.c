@@ -45,6 +45,8 @@ void refuse_inexpressible(const struct oci *o)
             p->seccomp_replace ? "--seccomp" : "--add-seccomp-fd");
     if (p->n_lock_files)
         die("--lock-file cannot be expressed in an OCI bundle: no process inside holds the lock");
+    if (p->n_keep_fds)
+        die("--keep-fd cannot be expressed in an OCI bundle: the runtime gives the command only fds 0, 1 and 2");
     if (p->disable_userns || p->assert_userns_disabled)
         die("%s cannot be expressed in an OCI bundle",
             p->disable_userns ? "--disable-userns" : "--assert-userns-disabled");

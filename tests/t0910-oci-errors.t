@@ -17,7 +17,7 @@ refused() {
 
 for opt in "--userns 7" "--userns2 7" "--pidns 7" "--sync-fd 7" "--block-fd 7" "--info-fd 7" \
     "--json-status-fd 7" "--seccomp 7" "--add-seccomp-fd 7" "--lock-file /x" "--argv0 name" \
-    "--unshare-user --disable-userns" "--bind-fd 7 /x" "--dev /mydev"; do
+    "--unshare-user --disable-userns" "--bind-fd 7 /x" "--dev /mydev" "--keep-fd 7"; do
     name=${opt##*--}
     name=--${name%% *}
     [ "$name" = --disable-userns ] || name=${opt%% *}
