@@ -277,7 +277,13 @@ static int wait_child(const struct launch *l, int pidfd, pid_t child, struct pty
         }
         int wait, sig = timeout_due(&timeout, &wait);
         if (sig) {
-            /* killing pid 1 ends every process of its namespace */
+            /* Natively pid 1 passes it to every process of its namespace
+             * (and killing it ends them all).  Under Landlock there is no
+             * namespace: the command leads a process group of its own,
+             * which is sent it too; what left that group is ended when
+             * the command is. */
+            if (l->landlock_abi)
+                kill(-child, sig);
             syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
             continue;
         }

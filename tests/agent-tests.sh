@@ -207,6 +207,23 @@ test_expect_success '--timeout uses SIGKILL when SIGTERM is ignored' '
     test $((end - start)) -lt 6
 '
 
+# The command ignores SIGTERM and waits for its child, which notes the
+# SIGTERM it gets and ends: the note is there only if the timeout's SIGTERM
+# reached more than the command (natively pid 1 passes it on; under
+# Landlock it goes to the command's process group).
+test_expect_success '--timeout: SIGTERM reaches what the command started, not the command alone' '
+    cat >"$top/scratch/term-tree" <<-\EOF &&
+	#!/bin/sh
+	sh -c "trap \"echo term >\\\"\$1\\\"; exit 0\" TERM; while :; do sleep 0.05; done" - "$1" &
+	trap "" TERM
+	wait
+	EOF
+	chmod +x "$top/scratch/term-tree" &&
+    rm -f "$top/scratch/got" &&
+    test_expect_code 124 bw --profile agent --rw "$top/scratch" --timeout 1 -- "$top/scratch/term-tree" "$top/scratch/got" &&
+    echo term >expect && test_cmp expect "$top/scratch/got"
+'
+
 test_expect_success '--timeout does not touch a command that ends in time' '
     test_expect_code 3 bw --ro-bind / / --timeout 10 -- sh -c "exit 3"
 '
