@@ -292,8 +292,8 @@ char *change_json_line(void *mem, const struct change *c, const char *target)
     const struct path_state *s = c->upper.exists ? &c->upper : &c->lower;
     const char *path = strcmp(c->path, ".") == 0 ? target : talloc_asprintf(mem, "%s/%s", target, c->path);
     json_t *o = json_object();
-    /* a file name need not be UTF-8: its bytes go out as they are */
-    json_object_set_new(o, "path", json_stringn_nocheck(path, strlen(path)));
+    /* a file name need not be UTF-8 */
+    json_object_set_new(o, "path", text_json(path));
     json_object_set_new(o, "change", json_string(change_kind_name(c->kind)));
     json_object_set_new(o, "type", json_string(type_name(s->mode)));
     json_object_set_new(o, "size", json_integer((json_int_t)(S_ISDIR(s->mode) ? 0 : s->size)));

@@ -22,7 +22,7 @@ static const char *const step_names[] = {
  * bytes (a path or argument in another encoding) become {"hex": "ff78"},
  * the bytes in hex: JSON strings cannot hold them, and dropping or
  * replacing them would show a command line other than the one given. */
-static json_t *text_json(const char *v)
+json_t *text_json(const char *v)
 {
     json_t *j = json_string(v);
     if (j != NULL)

@@ -252,6 +252,10 @@ struct plan *plan_from_argv(void *mem_ctx, int argc, const char *const *argv, en
 /* plan.c */
 extern const char *const isolation_names[N_ISOLATIONS]; /* as --isolation takes them */
 char *plan_to_json(void *mem_ctx, const struct plan *plan);
+/* User text as JSON: a string when it is UTF-8, else {"hex": "ff78"}
+ * (its bytes: a JSON string cannot hold them).  For every document
+ * bwrapper writes that names paths. */
+struct json_t *text_json(const char *text);
 /* --print-seccomp: the profile in the JSON shape --seccomp-profile reads. */
 char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile);
 

@@ -101,6 +101,22 @@ test_expect_success '--changes-fd lists every change, each deletion under a repl
 	test_cmp expect changes && no_stage_left
 '
 
+# A JSON string holds UTF-8 only: a name in another encoding is given as
+# its bytes in hex, as --print-plan gives one, and the line stays JSON.
+test_expect_success '--changes-fd: a file name that is not UTF-8 is {"hex": ...}, and every line is JSON' '
+    make_base &&
+    "$BWRAPPER" $BOX --stage "$here/base" --stage-end discard --changes-fd 3 --chdir "$here/base" \
+        sh -c "touch \"\$(printf \"bad\\377name\")\" ok" 3>changes &&
+    hex=$(printf "%s/bad\377name" "$here/base" | od -An -tx1 | tr -d " \n") &&
+    cat >expect <<-EOF &&
+	{"path":{"hex":"$hex"},"change":"added","type":"file","size":0}
+	{"path":"$here/base/ok","change":"added","type":"file","size":0}
+	EOF
+	test_cmp expect changes &&
+    /usr/bin/python3 -c "import json, sys; [json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\")]" changes &&
+    no_stage_left
+'
+
 test_expect_success 'a file opened for writing but left as it was is no change' '
     make_base &&
     "$BWRAPPER" $BOX --stage "$here/base" --stage-end keep --changes-fd 3 --chdir "$here/base" sh -c ": >>a" 3>changes 2>err &&
