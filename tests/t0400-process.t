@@ -8,7 +8,9 @@ PY=/usr/bin/python3
 # needs unprivileged user namespaces)?
 "$BWRAPPER" --unshare-user --ro-bind / / true 2>/dev/null && test_set_prereq USERNS
 
-# retry N CMD...: run CMD every 0.1 s until it succeeds, at most N times.
+# retry N CMD...: run CMD every 0.1 s until it succeeds, at most N times
+# (200: a deadline for a busy machine; every `sleep $m` outlives it, so a
+# process that should have gone is never gone by itself).
 retry() {
     n=$1
     shift
@@ -21,7 +23,7 @@ retry() {
 
 # A `sleep MARK` whose MARK is unique to this run, so that pgrep finds only
 # the processes this script started (a zombie has no cmdline: not found).
-mark=9.$$
+mark=99.$$
 running() { pgrep -f "^sleep $1\$" >/dev/null; }
 gone() { ! running "$1"; }
 kill_marked() {
@@ -76,9 +78,9 @@ test_expect_success '--die-with-parent: SIGKILL to bwrapper kills the command' '
     { "$BWRAPPER" --ro-bind / / --die-with-parent sleep $m & } &&
     bw=$! &&
     test_when_finished "kill -9 $bw 2>/dev/null; wait $bw; kill_marked $m" &&
-    retry 50 running $m &&
+    retry 200 running $m &&
     kill -9 $bw &&
-    retry 50 gone $m
+    retry 200 gone $m
 '
 
 test_expect_success '--die-with-parent with --unshare-pid: the whole sandbox dies' '
@@ -86,9 +88,9 @@ test_expect_success '--die-with-parent with --unshare-pid: the whole sandbox die
     { "$BWRAPPER" --ro-bind / / --unshare-pid --die-with-parent sleep $m & } &&
     bw=$! &&
     test_when_finished "kill -9 $bw 2>/dev/null; wait $bw; kill_marked $m" &&
-    retry 50 running $m &&
+    retry 200 running $m &&
     kill -9 $bw &&
-    retry 50 gone $m
+    retry 200 gone $m
 '
 
 # A deliberate difference: bwrap leaves its sandbox running when it is
@@ -99,9 +101,9 @@ for opts in "" "--unshare-pid" "--unshare-pid --as-pid-1" "--lock-file /etc/pass
         { "$BWRAPPER" --ro-bind / / $opts sleep $m & } &&
         bw=$! &&
         test_when_finished "kill -9 $bw 2>/dev/null; wait $bw; kill_marked $m" &&
-        retry 50 running $m &&
+        retry 200 running $m &&
         kill -9 $bw &&
-        retry 50 gone $m
+        retry 200 gone $m
     '
 done
 
@@ -110,9 +112,9 @@ test_expect_success 'SIGKILL to bwrapper with --unshare-pid kills what the comma
     { "$BWRAPPER" --ro-bind / / --dev /dev --unshare-pid sh -c "sleep $m & wait" & } &&
     bw=$! &&
     test_when_finished "kill -9 $bw 2>/dev/null; wait $bw; kill_marked $m" &&
-    retry 50 running $m &&
+    retry 200 running $m &&
     kill -9 $bw &&
-    retry 50 gone $m
+    retry 200 gone $m
 '
 
 # ---- signals sent to bwrapper reach the command ----
@@ -129,7 +131,7 @@ for opts in "" "--unshare-pid" "--unshare-pid --as-pid-1"; do
             { env --default-signal "$BWRAPPER" --ro-bind / / --dev /dev --bind "$PWD" "$PWD" --chdir "$PWD" $opts \
                 sh -c "sleep 60 & s=\$!; trap \"kill \$s; echo $sig >got; exit 7\" $sig; touch ready; wait" & } &&
             bw=$! &&
-            retry 100 test -e ready &&
+            retry 200 test -e ready &&
             kill -$sig $bw &&
             { wait $bw; echo $? >rc; } &&
             echo 7 >expect && test_cmp expect rc &&
@@ -146,11 +148,13 @@ done
 start_target() {
     rm -f target.info
     "$BWRAPPER" --ro-bind / / --unshare-user --unshare-pid --die-with-parent "$@" \
-        --info-fd 3 sleep $m 3>target.info &
+        --info-fd 3 sleep $m 3>target.info 2>target.err &
     target=$!
-    if retry 50 grep -q child-pid target.info; then
+    # a deadline for a busy machine, not a timing: the info comes at once
+    if retry 200 grep -q child-pid target.info; then
         target_pid=$($PY -c "import json; print(json.load(open(\"target.info\"))[\"child-pid\"])")
     else
+        show_on_failure target.info target.err
         stop_target
         return 1
     fi
@@ -166,8 +170,11 @@ test_expect_success USERNS '--userns FD runs the command in that user namespace'
     test_when_finished stop_target &&
     start_target &&
     readlink /proc/$target_pid/ns/user >expect &&
-    "$BWRAPPER" --ro-bind / / --userns 5 readlink /proc/self/ns/user 5</proc/$target_pid/ns/user >actual &&
-    test_cmp expect actual
+    "$BWRAPPER" --ro-bind / / --userns 5 readlink /proc/self/ns/user 5</proc/$target_pid/ns/user >actual 2>err &&
+    test_cmp expect actual || {
+        show_on_failure expect actual err target.info target.err
+        false
+    }
 '
 
 test_expect_success USERNS '--userns FD --pidns FD runs the command in that pid namespace' '
