@@ -1,6 +1,7 @@
 /* The plan as JSON, for --print-plan: what a test or a curious user reads
  * to see exactly what a command line means, before anything is created. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -36,6 +37,28 @@ json_t *text_json(const char *v)
     free(hex);
     return j;
 }
+char *text_from_json(void *mem, const json_t *j)
+{
+    /* (a string with a NUL in it names no path) */
+    if (json_is_string(j))
+        return strlen(json_string_value(j)) == json_string_length(j) ? talloc_strdup(mem, json_string_value(j)) : NULL;
+    const char *hex = json_string_value(json_object_get(j, "hex"));
+    size_t n = hex ? strlen(hex) : 1;
+    if (n % 2 != 0)
+        return NULL;
+    char *text = talloc_array(mem, char, n / 2 + 1);
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned byte;
+        if (sscanf(hex + 2 * i, "%2x", &byte) != 1 || byte == 0) {
+            talloc_free(text);
+            return NULL;
+        }
+        text[i] = (char)byte;
+    }
+    text[n / 2] = '\0';
+    return text;
+}
+
 const char *const isolation_names[N_ISOLATIONS] = {
     [ISOLATION_NAMESPACES] = "namespaces", [ISOLATION_AUTO] = "auto", [ISOLATION_LANDLOCK] = "landlock"};
 

@@ -256,6 +256,9 @@ char *plan_to_json(void *mem_ctx, const struct plan *plan);
  * (its bytes: a JSON string cannot hold them).  For every document
  * bwrapper writes that names paths. */
 struct json_t *text_json(const char *text);
+/* The text back from what text_json made (a string, or {"hex": ...}),
+ * under MEM; NULL if it is neither. */
+char *text_from_json(void *mem, const struct json_t *j);
 /* --print-seccomp: the profile in the JSON shape --seccomp-profile reads. */
 char *seccomp_profile_json(void *mem_ctx, const struct seccomp_profile *profile);
 

@@ -123,7 +123,7 @@ struct stage *stage_begin(void *mem, const struct plan *p)
         mkdirat(st->sd.fd, "work", 0700) < 0)
         die_errno("--stage %s: can't create the upper layer in %s", p->stage_path, dir);
     json_t *o = json_object();
-    json_object_set_new(o, "target", json_stringn_nocheck(p->stage_path, strlen(p->stage_path)));
+    json_object_set_new(o, "target", text_json(p->stage_path));
     json_object_set_new(o, "id", json_string(st->sd.id));
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -185,11 +185,11 @@ static void stage_open(void *mem, struct stage_dir *sd, const char *dir, const c
     if (fd >= 0)
         close(fd);
     json_t *o = text ? json_loads(text, JSON_ALLOW_NUL, NULL) : NULL;
-    const char *target = o ? json_string_value(json_object_get(o, "target")) : NULL;
+    const char *target = o ? text_from_json(mem, json_object_get(o, "target")) : NULL;
     const char *id = o ? json_string_value(json_object_get(o, "id")) : NULL;
     if (target == NULL || id == NULL || *target != '/' || strchr(id, '/') != NULL)
         die("%s %s: not a stage directory (no valid stage.json)", option, dir);
-    sd->target = talloc_strdup(mem, target);
+    sd->target = target;
     sd->id = talloc_strdup(mem, id);
     json_decref(o);
 }

@@ -117,6 +117,14 @@ test_expect_success '--changes-fd: a file name that is not UTF-8 is {"hex": ...}
     no_stage_left
 '
 
+test_expect_success 'a stage of a path that is not UTF-8 is kept, reviewed and committed (stage.json could not be written)' '
+    bad="$here/bad$(printf "\377")dir" && rm -rf "$bad" && mkdir "$bad" && echo a >"$bad/f" &&
+    "$BWRAPPER" $BOX --stage "$bad" --stage-end keep -- sh -c "echo b >\"\$0/f\"" "$bad" 2>err &&
+    stage=$(the_stage) && grep -q "staged in $stage " err &&
+    "$BWRAPPER" --diff "$stage" >diff && grep -x "+b" diff &&
+    "$BWRAPPER" --commit "$stage" && echo b >expect && test_cmp expect "$bad/f" && no_stage_left
+'
+
 test_expect_success 'a file opened for writing but left as it was is no change' '
     make_base &&
     "$BWRAPPER" $BOX --stage "$here/base" --stage-end keep --changes-fd 3 --chdir "$here/base" sh -c ": >>a" 3>changes 2>err &&
