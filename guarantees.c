@@ -243,8 +243,8 @@ char *guarantees_json(void *mem, const struct plan *p)
     json_object_set_new(o, "isolation", m.namespaces ? json_string("namespaces") : json_sprintf("landlock abi %d", m.abi));
     const char *why = m.namespaces ? NULL : landlock_unexpressible(tmp, p);
     if (!m.namespaces && (why != NULL || m.abi == 0))
-        json_object_set_new(o, "error", json_string(why ? talloc_asprintf(tmp, "Landlock cannot express %s", why)
-                                                        : "Landlock is not available"));
+        json_object_set_new(o, "error", text_json(why ? talloc_asprintf(tmp, "Landlock cannot express %s", why)
+                                                      : "Landlock is not available"));
     json_t *all = json_object();
     for (size_t i = 0; i < N_ELEMENTS(guarantees); i++) {
         const struct guarantee *g = &guarantees[i];
@@ -255,7 +255,8 @@ char *guarantees_json(void *mem, const struct plan *p)
         json_t *e = json_object();
         json_object_set_new(e, "description", json_string(g->description));
         json_object_set_new(e, "kept", json_boolean(means != NULL));
-        json_object_set_new(e, means ? "means" : "gap", json_string(means ? means : gap));
+        /* they name the plan's paths, which need not be UTF-8 */
+        json_object_set_new(e, means ? "means" : "gap", text_json(means ? means : gap));
         json_object_set_new(all, g->name, e);
     }
     json_object_set_new(o, "guarantees", all);

@@ -100,6 +100,15 @@ assert not k[\"private-hostname\"][\"kept\"]
 "
 '
 
+test_expect_success '--print-guarantees: what Landlock cannot express is said even for a path that is not UTF-8' '
+    "$BWRAPPER" --isolation landlock --ro-bind / / --tmpfs "/nonexistent-t0840/x$(printf "\377")y" --print-guarantees >g &&
+    /usr/bin/python3 -c "
+import json
+g = json.load(open(\"g\"))
+assert bytes.fromhex(g[\"error\"][\"hex\"]).startswith(b\"Landlock cannot express --tmpfs /nonexistent-t0840/x\\xffy\"), g
+"
+'
+
 test_expect_success '--print-guarantees under namespaces keeps them by namespaces' '
     "$BWRAPPER" --isolation namespaces --profile agent --print-guarantees >g &&
     grep -q "\"isolation\": \"namespaces\"" g && ! grep -q "\"kept\": false" g
