@@ -470,7 +470,8 @@ _Noreturn void run_child(struct launch *l)
      * terminal's; the reaper stays out of it. */
     if (p->pty)
         pty_become_session();
-    apply_rlimits(p, RLIMITS_ALL);
+    /* behind a reaper the rest came with the fork */
+    apply_rlimits(p, l->reaper ? RLIMITS_NPROC : RLIMITS_ALL);
     caps_apply(l->caps, l->caps_inheritable);
     /* Last, as changing credentials disarms it; relative to the reaper
      * when there is one. */
